@@ -1,0 +1,9 @@
+//! Domain rules, no I/O.
+
+pub mod access;
+pub mod invitation;
+pub mod lifetime;
+pub mod login_id;
+pub mod password;
+pub mod token;
+pub mod user;

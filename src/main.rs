@@ -1,0 +1,80 @@
+//! The `usher` command line: serve (default), migrate, create-admin.
+
+use std::io::{IsTerminal, Read};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use usher::{config::Settings, service::accounts, startup::Application, state::AppState, store::audit::Actor, telemetry};
+
+#[derive(Parser)]
+#[command(name = "usher", version, about = "Self-hosted invitation console")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web console and background workers (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Create an admin; the password is read from standard input.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::init();
+    let cli = Cli::parse();
+    let settings = Settings::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(settings).await?;
+            app.announce_setup_link().await?;
+            tracing::info!(url = %app.state().config.base_url, "Usher is listening");
+            app.run_until_stopped().await
+        }
+        Command::Migrate => {
+            let db = usher::store::Db::connect(&settings.database_url).await?;
+            db.migrate().await?;
+            println!("Migrations applied.");
+            Ok(())
+        }
+        Command::CreateAdmin { email, name } => create_admin(settings, email, name).await,
+    }
+}
+
+async fn create_admin(settings: Settings, email: String, name: String) -> anyhow::Result<()> {
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password for the new admin: ")?
+    } else {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).context("reading the password from standard input")?;
+        s.lines().next().unwrap_or_default().to_string()
+    };
+    let state = AppState::connect(settings).await?;
+    let form = accounts::NewAdmin { email, name, password: password.clone(), password_confirm: password };
+    let actor = Actor { label: "create-admin (CLI)".into(), ..Actor::default() };
+    match accounts::create_admin(&state, form, None, &actor).await {
+        Ok(_) => {
+            println!("Admin created. Sign in at {}/login", state.config.base_url);
+            Ok(())
+        }
+        Err(usher::service::ServiceError::Invalid(errors)) => {
+            for e in errors {
+                eprintln!("{}: {}", e.field, e.message);
+            }
+            std::process::exit(1)
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+//! Delivery backends: SMTP through lettre (rustls), or the dev mailbox that
+//! stores messages in the database for the console to show.
+
+use anyhow::Context;
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message as EmailMessage, Tokio1Executor,
+    message::{Mailbox, MultiPart, header::HeaderValue},
+};
+
+use crate::config::{MailSettings, Settings};
+use crate::store::{Db, mailbox, outbox::Message};
+
+#[derive(Clone)]
+pub enum Mailer {
+    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
+    DevMailbox,
+}
+
+impl Mailer {
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        match &settings.mail {
+            MailSettings::DevMailbox => Ok(Self::DevMailbox),
+            MailSettings::Smtp { url } => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .context("USHER_SMTP_URL is not a usable SMTP URL")?
+                    .timeout(Some(std::time::Duration::from_secs(15)))
+                    .build();
+                let from = settings.mail_from.parse().context("USHER_MAIL_FROM is not an address")?;
+                Ok(Self::Smtp { transport, from })
+            }
+        }
+    }
+
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Self::Smtp { .. } => "SMTP",
+            Self::DevMailbox => "dev mailbox (no USHER_SMTP_URL set; messages are shown in the console)",
+        }
+    }
+
+    /// Deliver one outbox message. SMS goes to the dev mailbox until an SMS
+    /// connector is configured.
+    pub async fn deliver(&self, db: &Db, m: &Message) -> anyhow::Result<()> {
+        match self {
+            Self::Smtp { transport, from } if m.channel == "email" => {
+                let email = build_email(from, m)?;
+                transport.send(email).await.context("SMTP delivery failed")?;
+                Ok(())
+            }
+            _ => {
+                let mut c = db.acquire().await?;
+                mailbox::store(&mut c.conn(), m, chrono::Utc::now()).await
+            }
+        }
+    }
+}
+
+fn build_email(from: &Mailbox, m: &Message) -> anyhow::Result<EmailMessage> {
+    let to: Mailbox = m.recipient.parse().context("recipient is not an email address")?;
+    let builder = EmailMessage::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(&m.subject)
+        // The outbox row id makes redeliveries recognisable downstream.
+        .message_id(Some(format!("<{}@usher>", m.id)));
+    let builder = builder.raw_header(HeaderValue::new(
+        lettre::message::header::HeaderName::new_from_ascii_str("X-Usher-Idempotency-Key"),
+        m.id.to_string(),
+    ));
+    let body = if m.body_html.is_empty() {
+        builder.body(m.body_text.clone())?
+    } else {
+        builder.multipart(MultiPart::alternative_plain_html(m.body_text.clone(), m.body_html.clone()))?
+    };
+    Ok(body)
+}

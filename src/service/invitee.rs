@@ -1,0 +1,185 @@
+//! What the invitee does with a link: look (never consumes it), register,
+//! decline, or ask for a fresh link when only the link has expired.
+
+use chrono::Utc;
+use serde_json::json;
+
+use super::{ServiceError, invitations::enqueue_invitation_message, show_time};
+use crate::domain::{
+    invitation::{self, Action, InvitationStatus},
+    password,
+    token::{Token, hash_token, looks_like_token},
+};
+use crate::state::AppState;
+use crate::store::{
+    Conn, audit, audit::Actor, invitations, invitations::Invitation, invitations::LinkState, settings, tenants, users,
+    users::User,
+};
+
+/// What a link leads to right now.
+pub enum LinkView {
+    /// Usable: show the prefilled registration page.
+    Open { invitation: Invitation, user: User, account_name: String },
+    /// The link ran out but the invitation has not: a fresh one may be asked for.
+    LinkExpired,
+    /// A newer link replaced this one.
+    Superseded,
+    Accepted,
+    Declined,
+    Revoked,
+    Expired,
+    /// The invitation's tenant was disabled.
+    TenantDisabled,
+    Unknown,
+}
+
+/// Look a link up. Read-only: scanners and previews cannot burn it.
+pub async fn open(state: &AppState, raw_token: &str) -> anyhow::Result<LinkView> {
+    let mut c = state.db.acquire().await?;
+    view(&mut c.conn(), raw_token).await
+}
+
+async fn view(c: &mut Conn<'_>, raw_token: &str) -> anyhow::Result<LinkView> {
+    if !looks_like_token(raw_token) {
+        return Ok(LinkView::Unknown);
+    }
+    let now = Utc::now();
+    let Some((link, invitation)) = invitations::find_by_token_hash(c, &hash_token(raw_token)).await? else {
+        return Ok(LinkView::Unknown);
+    };
+    let status = invitation.status_at(now);
+    Ok(match (status, link.state) {
+        (InvitationStatus::Accepted, _) => LinkView::Accepted,
+        (InvitationStatus::Declined, _) => LinkView::Declined,
+        (InvitationStatus::Revoked, _) => LinkView::Revoked,
+        (_, LinkState::Superseded) => LinkView::Superseded,
+        (InvitationStatus::Expired, _) => LinkView::Expired,
+        (_, LinkState::Used) => LinkView::Accepted,
+        (InvitationStatus::Pending, LinkState::Live) if now >= link.expires_at => LinkView::LinkExpired,
+        (InvitationStatus::Pending, LinkState::Live) => {
+            if let Some(tenant_id) = invitation.tenant_id
+                && tenants::find(c, tenant_id).await?.is_some_and(|t| t.disabled)
+            {
+                return Ok(LinkView::TenantDisabled);
+            }
+            let user = users::find(c, invitation.user_id).await?.ok_or_else(|| anyhow::anyhow!("invitation without user"))?;
+            let account_name = settings::get(c).await?.account_name;
+            LinkView::Open { invitation, user, account_name }
+        }
+    })
+}
+
+pub struct Registration {
+    pub given_name: String,
+    pub family_name: String,
+    pub password: String,
+    pub password_confirm: String,
+}
+
+/// Register with a link: the user becomes active with the granted roles and
+/// tenants; every other pending invitation and link of theirs dies.
+/// Returns where to send the person next.
+pub async fn accept(state: &AppState, raw_token: &str, form: Registration, actor: &Actor) -> Result<Option<String>, ServiceError> {
+    let user = match open(state, raw_token).await? {
+        LinkView::Open { user, .. } => user,
+        _ => return Err(ServiceError::Refused("This invitation link can no longer be used.".into())),
+    };
+    let mut errors = Vec::new();
+    if form.given_name.trim().is_empty() {
+        errors.push(super::FieldError { field: "given_name", message: "Enter your given name".into() });
+    }
+    if form.family_name.trim().is_empty() {
+        errors.push(super::FieldError { field: "family_name", message: "Enter your family name".into() });
+    }
+    if let Err(message) = password::check_strength(&form.password, &user.login_id) {
+        errors.push(super::FieldError { field: "password", message });
+    } else if form.password != form.password_confirm {
+        errors.push(super::FieldError { field: "password_confirm", message: "The passwords do not match".into() });
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    let pw = form.password.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(anyhow::Error::from)??;
+
+    let now = Utc::now();
+    let token_hash = hash_token(raw_token);
+    let mut tx = state.db.begin().await?;
+    let mut c = tx.conn();
+    // Look again inside the transaction: the link may have died meanwhile.
+    let LinkView::Open { invitation: inv, user, .. } = view(&mut c, raw_token).await? else {
+        return Err(ServiceError::Refused("This invitation link can no longer be used.".into()));
+    };
+    let next = invitation::transition(inv.status_at(now), Action::Accept)?;
+    if !invitations::use_link(&mut c, &token_hash).await? {
+        return Err(ServiceError::Refused("This invitation link was already used.".into()));
+    }
+    users::register(&mut c, user.id, form.given_name.trim(), form.family_name.trim(), &hash, now).await?;
+    for role in &inv.grants.roles {
+        users::grant_role(&mut c, user.id, role, None).await?;
+    }
+    for tenant in &inv.grants.tenants {
+        users::add_tenant(&mut c, user.id, *tenant).await?;
+    }
+    for tr in &inv.grants.tenant_roles {
+        users::add_tenant(&mut c, user.id, tr.tenant).await?;
+        users::grant_role(&mut c, user.id, &tr.role, Some(tr.tenant)).await?;
+    }
+    invitations::set_status(&mut c, inv.id, next, now).await?;
+    invitations::expire_others(&mut c, user.id, Some(inv.id), now).await?;
+    invitations::supersede_links_of_user(&mut c, user.id).await?;
+    let who = Actor { user_id: Some(user.id), label: user.login_id.clone(), ..actor.clone() };
+    audit::record(&mut c, &who, "invitation.accepted", &inv.login_id, inv.tenant_id, json!({ "invitation_id": inv.id })).await?;
+    audit::record(&mut c, &who, "user.activated", &inv.login_id, inv.tenant_id, json!({ "via": "invitation" })).await?;
+    drop(c);
+    tx.commit().await?;
+    Ok(inv.redirect_url)
+}
+
+pub async fn decline(state: &AppState, raw_token: &str, actor: &Actor) -> Result<(), ServiceError> {
+    let now = Utc::now();
+    let mut tx = state.db.begin().await?;
+    let mut c = tx.conn();
+    let LinkView::Open { invitation: inv, user, .. } = view(&mut c, raw_token).await? else {
+        return Err(ServiceError::Refused("This invitation link can no longer be used.".into()));
+    };
+    let next = invitation::transition(inv.status_at(now), Action::Decline)?;
+    if !invitations::use_link(&mut c, &hash_token(raw_token)).await? {
+        return Err(ServiceError::Refused("This invitation link was already used.".into()));
+    }
+    invitations::set_status(&mut c, inv.id, next, now).await?;
+    invitations::supersede_links_of_user(&mut c, user.id).await?;
+    users::set_status(&mut c, user.id, invitation::user_status_after(Action::Decline, user.status), now).await?;
+    let who = Actor { label: inv.login_id.clone(), ..actor.clone() };
+    audit::record(&mut c, &who, "invitation.declined", &inv.login_id, inv.tenant_id, json!({ "invitation_id": inv.id })).await?;
+    drop(c);
+    tx.commit().await?;
+    Ok(())
+}
+
+/// From the expired-link page: send a fresh link to the invitation's own
+/// address (never shown on the page, so only the invitee receives it).
+pub async fn send_fresh_link(state: &AppState, raw_token: &str, actor: &Actor) -> Result<(), ServiceError> {
+    let now = Utc::now();
+    let mut tx = state.db.begin().await?;
+    let mut c = tx.conn();
+    if !matches!(view(&mut c, raw_token).await?, LinkView::LinkExpired) {
+        return Err(ServiceError::Refused("A fresh link cannot be sent for this link.".into()));
+    }
+    let (_, inv) = invitations::find_by_token_hash(&mut c, &hash_token(raw_token)).await?.ok_or(ServiceError::NotFound)?;
+    let user = users::find(&mut c, inv.user_id).await?.ok_or(ServiceError::NotFound)?;
+    let account = settings::get(&mut c).await?;
+    invitations::supersede_links_of_user(&mut c, user.id).await?;
+    let token = Token::generate();
+    let link_expires_at = (now + account.link_lifetime).min(inv.expires_at);
+    invitations::insert_link(&mut c, &token.hash(), inv.id, now, link_expires_at).await?;
+    let who = Actor { label: inv.login_id.clone(), ..actor.clone() };
+    let inviter = Actor { label: String::new(), ..Actor::default() };
+    enqueue_invitation_message(&mut c, &inv, &state.invite_link(token.as_str()), &inviter, &user.given_name, &user.family_name).await?;
+    audit::record(&mut c, &who, "invitation.link_refreshed", &inv.login_id, inv.tenant_id,
+        json!({ "invitation_id": inv.id, "link_expires_at": show_time(link_expires_at) })).await?;
+    drop(c);
+    tx.commit().await?;
+    state.wake_outbox.notify_one();
+    Ok(())
+}

@@ -1,0 +1,47 @@
+//! Use cases: each public function is one thing a person or program does,
+//! run in one transaction with its audit entry and outgoing messages.
+
+pub mod accounts;
+pub mod invitations;
+pub mod invitee;
+
+use crate::domain::invitation::Refusal;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// Input that a form should show beside its fields.
+    #[error("invalid input")]
+    Invalid(Vec<FieldError>),
+    /// The rules say no; the message is for people.
+    #[error("{0}")]
+    Refused(String),
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl ServiceError {
+    pub fn field(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError { field, message: message.into() }])
+    }
+}
+
+impl From<Refusal> for ServiceError {
+    fn from(r: Refusal) -> Self {
+        Self::Refused(r.to_string())
+    }
+}
+
+/// Format a time the way messages and pages show it.
+pub fn show_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}

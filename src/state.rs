@@ -1,0 +1,31 @@
+//! What every request handler and service shares.
+
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::config::Settings;
+use crate::rate_limit::RateLimits;
+use crate::store::Db;
+
+pub struct AppState {
+    pub db: Db,
+    pub config: Settings,
+    /// Wakes the outbox worker after a message is enqueued.
+    pub wake_outbox: Arc<Notify>,
+    pub limits: RateLimits,
+}
+
+impl AppState {
+    /// Connect to the database and apply migrations.
+    pub async fn connect(config: Settings) -> anyhow::Result<Self> {
+        let db = Db::connect(&config.database_url).await?;
+        db.migrate().await?;
+        Ok(Self { db, config, wake_outbox: Arc::new(Notify::new()), limits: RateLimits::default() })
+    }
+
+    /// The public link for an invitation token.
+    pub fn invite_link(&self, token: &str) -> String {
+        format!("{}/invite/{token}", self.config.base_url)
+    }
+}

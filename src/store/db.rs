@@ -1,0 +1,157 @@
+//! The database handle: one small enum over sqlx's native SQLite and
+//! PostgreSQL pools (not the `Any` driver, which lacks chrono and uuid).
+//!
+//! SQL is written once with `$N` placeholders; both drivers accept it. The
+//! [`on_conn!`] macro runs the same query expression against whichever
+//! connection is active.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::{
+    PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction,
+    pool::PoolConnection,
+    postgres::PgPoolOptions,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+};
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A borrowed connection (from a pool or inside a transaction).
+pub enum Conn<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
+}
+
+/// An open transaction on either database.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// A connection checked out of the pool, for reads outside a transaction.
+pub enum PooledConn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
+}
+
+/// Run `$body` with `$c` bound to the active `&mut` connection.
+#[macro_export]
+macro_rules! on_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::store::Conn::Sqlite($c) => {
+                let $c = &mut **$c;
+                $body
+            }
+            $crate::store::Conn::Postgres($c) => {
+                let $c = &mut **$c;
+                $body
+            }
+        }
+    };
+}
+
+impl Db {
+    /// Connect to `DATABASE_URL`: `sqlite:` (created if missing, WAL, busy
+    /// timeout) or `postgres://`.
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .context("invalid sqlite DATABASE_URL")?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(options)
+                .await
+                .context("cannot open the SQLite database")?;
+            Ok(Self::Sqlite(pool))
+        } else {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .context("cannot connect to PostgreSQL")?;
+            Ok(Self::Postgres(pool))
+        }
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Self::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Self::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
+        }
+        .context("database migration failed")
+    }
+
+    /// Start a transaction. On SQLite it is `BEGIN IMMEDIATE`, so a
+    /// read-then-write transaction takes the write lock up front instead of
+    /// failing with "database is locked" at its first write.
+    pub async fn begin(&self) -> anyhow::Result<Tx> {
+        Ok(match self {
+            Self::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    pub async fn acquire(&self) -> anyhow::Result<PooledConn> {
+        Ok(match self {
+            Self::Sqlite(pool) => PooledConn::Sqlite(pool.acquire().await?),
+            Self::Postgres(pool) => PooledConn::Postgres(pool.acquire().await?),
+        })
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+
+    pub async fn ping(&self) -> bool {
+        match self.acquire().await {
+            Ok(mut c) => on_conn!(&mut c.conn(), c => sqlx::query("SELECT 1").execute(c).await.map(|r| r.rows_affected()).is_ok()),
+            Err(_) => false,
+        }
+    }
+}
+
+impl Tx {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Self::Sqlite(t) => Conn::Sqlite(&mut *t),
+            Self::Postgres(t) => Conn::Postgres(&mut *t),
+        }
+    }
+
+    pub async fn commit(self) -> anyhow::Result<()> {
+        match self {
+            Self::Sqlite(t) => t.commit().await?,
+            Self::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+impl PooledConn {
+    pub fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Self::Sqlite(c) => Conn::Sqlite(&mut *c),
+            Self::Postgres(c) => Conn::Postgres(&mut *c),
+        }
+    }
+}
+
+/// True when `err` is a unique-key violation (either database).
+pub fn is_unique_violation(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<sqlx::Error>()
+        .and_then(|e| e.as_database_error())
+        .is_some_and(|e| e.is_unique_violation())
+}

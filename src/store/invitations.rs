@@ -1,0 +1,293 @@
+//! Invitations and their links. A link row holds only the SHA-256 of its
+//! token; `state` is `live`, `superseded` (a newer link was issued) or
+//! `used` (accepted or declined with it).
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use super::Conn;
+use crate::domain::invitation::InvitationStatus;
+use crate::on_conn;
+
+/// What accepting the invitation grants.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Grants {
+    /// Project-level roles.
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub tenants: Vec<Uuid>,
+    /// Roles held within one tenant.
+    #[serde(default)]
+    pub tenant_roles: Vec<TenantRole>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TenantRole {
+    pub tenant: Uuid,
+    pub role: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Invitation {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub tenant_id: Option<Uuid>,
+    pub status: InvitationStatus,
+    pub login_id: String,
+    pub channel: String,
+    pub template_key: String,
+    pub lang: String,
+    pub redirect_url: Option<String>,
+    pub grants: Grants,
+    pub invited_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub resent_at: Option<DateTime<Utc>>,
+    pub resent_count: i64,
+    pub accepted_at: Option<DateTime<Utc>>,
+}
+
+impl Invitation {
+    /// The status as of `now`, whether or not the sweeper has run.
+    pub fn status_at(&self, now: DateTime<Utc>) -> InvitationStatus {
+        self.status.at(self.expires_at, now)
+    }
+
+    /// When the invitee was last sent (or given) a link.
+    pub fn last_issued(&self) -> DateTime<Utc> {
+        self.resent_at.unwrap_or(self.created_at)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    user_id: Uuid,
+    tenant_id: Option<Uuid>,
+    status: String,
+    login_id: String,
+    channel: String,
+    template_key: String,
+    lang: String,
+    redirect_url: Option<String>,
+    grants: Json<Grants>,
+    invited_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
+    resent_at: Option<DateTime<Utc>>,
+    resent_count: i64,
+    accepted_at: Option<DateTime<Utc>>,
+}
+
+impl Row {
+    fn into_domain(self) -> anyhow::Result<Invitation> {
+        Ok(Invitation {
+            status: InvitationStatus::parse(&self.status)
+                .with_context(|| format!("unknown invitation status {}", self.status))?,
+            id: self.id,
+            user_id: self.user_id,
+            tenant_id: self.tenant_id,
+            login_id: self.login_id,
+            channel: self.channel,
+            template_key: self.template_key,
+            lang: self.lang,
+            redirect_url: self.redirect_url,
+            grants: self.grants.0,
+            invited_by: self.invited_by,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            sent_at: self.sent_at,
+            resent_at: self.resent_at,
+            resent_count: self.resent_count,
+            accepted_at: self.accepted_at,
+        })
+    }
+}
+
+const COLUMNS: &str = "id, user_id, tenant_id, status, login_id, channel, template_key, lang, redirect_url, grants,
+    invited_by, created_at, expires_at, sent_at, resent_at, resent_count, accepted_at";
+
+pub struct NewInvitation<'a> {
+    pub user_id: Uuid,
+    pub tenant_id: Option<Uuid>,
+    pub login_id: &'a str,
+    pub channel: &'a str,
+    pub template_key: &'a str,
+    pub lang: &'a str,
+    pub redirect_url: Option<&'a str>,
+    pub grants: &'a Grants,
+    pub invited_by: Option<Uuid>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[tracing::instrument(skip(c, new))]
+pub async fn insert(c: &mut Conn<'_>, new: NewInvitation<'_>, now: DateTime<Utc>) -> anyhow::Result<Uuid> {
+    let id = Uuid::new_v4();
+    let sql = "INSERT INTO invitations (id, user_id, tenant_id, status, login_id, channel, template_key, lang,
+                   redirect_url, grants, invited_by, created_at, expires_at, resent_count)
+               VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, $11, $12, 0)";
+    on_conn!(c, c => sqlx::query(sql)
+        .bind(id)
+        .bind(new.user_id)
+        .bind(new.tenant_id)
+        .bind(new.login_id)
+        .bind(new.channel)
+        .bind(new.template_key)
+        .bind(new.lang)
+        .bind(new.redirect_url)
+        .bind(Json(new.grants))
+        .bind(new.invited_by)
+        .bind(now)
+        .bind(new.expires_at)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))
+    .context("inserting invitation")?;
+    Ok(id)
+}
+
+#[tracing::instrument(skip(c))]
+pub async fn find(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<Option<Invitation>> {
+    let sql = format!("SELECT {COLUMNS} FROM invitations WHERE id = $1");
+    let row: Option<Row> =
+        on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await).context("finding invitation")?;
+    row.map(Row::into_domain).transpose()
+}
+
+/// The user's newest invitation, if any.
+pub async fn latest_for_user(c: &mut Conn<'_>, user_id: Uuid) -> anyhow::Result<Option<Invitation>> {
+    let sql = format!("SELECT {COLUMNS} FROM invitations WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1");
+    let row: Option<Row> = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_optional(c).await)
+        .context("finding latest invitation")?;
+    row.map(Row::into_domain).transpose()
+}
+
+pub async fn list_for_user(c: &mut Conn<'_>, user_id: Uuid) -> anyhow::Result<Vec<Invitation>> {
+    let sql = format!("SELECT {COLUMNS} FROM invitations WHERE user_id = $1 ORDER BY created_at DESC");
+    let rows: Vec<Row> = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(c).await)
+        .context("listing invitations of a user")?;
+    rows.into_iter().map(Row::into_domain).collect()
+}
+
+/// Move an invitation to `status`, stamping `accepted_at` or `closed_at`.
+pub async fn set_status(c: &mut Conn<'_>, id: Uuid, status: InvitationStatus, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let sql = "UPDATE invitations SET status = $1,
+                   accepted_at = CASE WHEN $1 = 'accepted' THEN $2 ELSE accepted_at END,
+                   closed_at = CASE WHEN $1 IN ('revoked', 'declined', 'expired') THEN $2 ELSE closed_at END
+               WHERE id = $3";
+    on_conn!(c, c => sqlx::query(sql).bind(status.as_str()).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))
+        .context("setting invitation status")?;
+    Ok(())
+}
+
+/// Resend bookkeeping: pending again, expiry restarted, counter bumped.
+pub async fn mark_resent(c: &mut Conn<'_>, id: Uuid, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let sql = "UPDATE invitations SET status = 'pending', expires_at = $1, resent_at = $2,
+                   resent_count = resent_count + 1, closed_at = NULL
+               WHERE id = $3";
+    on_conn!(c, c => sqlx::query(sql).bind(expires_at).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected())).context("marking invitation resent")?;
+    Ok(())
+}
+
+pub async fn mark_sent(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let sql = "UPDATE invitations SET sent_at = $1 WHERE id = $2";
+    on_conn!(c, c => sqlx::query(sql).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected())).context("marking invitation sent")?;
+    Ok(())
+}
+
+/// Expire every other pending invitation of a user who just became active.
+pub async fn expire_others(c: &mut Conn<'_>, user_id: Uuid, except: Option<Uuid>, now: DateTime<Utc>) -> anyhow::Result<u64> {
+    let sql = "UPDATE invitations SET status = 'expired', closed_at = $1
+               WHERE user_id = $2 AND status = 'pending' AND ($3 IS NULL OR id <> $3)";
+    let n = on_conn!(c, c => sqlx::query(sql).bind(now).bind(user_id).bind(except).execute(c).await.map(|r| r.rows_affected()))
+        .context("expiring other invitations")?;
+    Ok(n)
+}
+
+/// Pending invitations whose time is up, for the sweeper.
+pub async fn due_for_expiry(c: &mut Conn<'_>, now: DateTime<Utc>, limit: i64) -> anyhow::Result<Vec<Invitation>> {
+    let sql = format!("SELECT {COLUMNS} FROM invitations WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2");
+    let rows: Vec<Row> = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now).bind(limit).fetch_all(c).await)
+        .context("finding invitations due for expiry")?;
+    rows.into_iter().map(Row::into_domain).collect()
+}
+
+/// Mark one invitation expired if it is still pending and due; true when
+/// this call did it (so a concurrent sweeper does not double-report).
+pub async fn expire_if_due(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<bool> {
+    let sql = "UPDATE invitations SET status = 'expired', closed_at = $1 WHERE id = $2 AND status = 'pending' AND expires_at <= $1";
+    let n = on_conn!(c, c => sqlx::query(sql).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected())).context("expiring invitation")?;
+    Ok(n == 1)
+}
+
+// ---- links ----
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkState {
+    Live,
+    Superseded,
+    Used,
+}
+
+#[derive(Clone, Debug)]
+pub struct Link {
+    pub state: LinkState,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn insert_link(
+    c: &mut Conn<'_>,
+    token_hash: &str,
+    invitation_id: Uuid,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let sql = "INSERT INTO invitation_links (token_hash, invitation_id, state, created_at, expires_at) VALUES ($1, $2, 'live', $3, $4)";
+    on_conn!(c, c => sqlx::query(sql).bind(token_hash).bind(invitation_id).bind(now).bind(expires_at).execute(c).await.map(|r| r.rows_affected()))
+        .context("inserting invitation link")?;
+    Ok(())
+}
+
+/// Kill every live link of every invitation of a user.
+pub async fn supersede_links_of_user(c: &mut Conn<'_>, user_id: Uuid) -> anyhow::Result<()> {
+    let sql = "UPDATE invitation_links SET state = 'superseded'
+               WHERE state = 'live' AND invitation_id IN (SELECT id FROM invitations WHERE user_id = $1)";
+    on_conn!(c, c => sqlx::query(sql).bind(user_id).execute(c).await.map(|r| r.rows_affected())).context("superseding links")?;
+    Ok(())
+}
+
+/// Consume a live link; false when it was no longer live (a concurrent
+/// request used it first), which keeps tokens single-use.
+pub async fn use_link(c: &mut Conn<'_>, token_hash: &str) -> anyhow::Result<bool> {
+    let sql = "UPDATE invitation_links SET state = 'used' WHERE token_hash = $1 AND state = 'live'";
+    let n = on_conn!(c, c => sqlx::query(sql).bind(token_hash).execute(c).await.map(|r| r.rows_affected())).context("using link")?;
+    Ok(n == 1)
+}
+
+#[derive(sqlx::FromRow)]
+struct LinkRow {
+    state: String,
+    link_expires_at: DateTime<Utc>,
+    invitation_id: Uuid,
+}
+
+/// The link with this token hash and its invitation.
+#[tracing::instrument(skip_all)]
+pub async fn find_by_token_hash(c: &mut Conn<'_>, token_hash: &str) -> anyhow::Result<Option<(Link, Invitation)>> {
+    let sql = "SELECT state, expires_at AS link_expires_at, invitation_id FROM invitation_links WHERE token_hash = $1";
+    let row: Option<LinkRow> =
+        on_conn!(c, c => sqlx::query_as(sql).bind(token_hash).fetch_optional(c).await).context("finding link")?;
+    let Some(row) = row else { return Ok(None) };
+    let state = match row.state.as_str() {
+        "live" => LinkState::Live,
+        "superseded" => LinkState::Superseded,
+        _ => LinkState::Used,
+    };
+    let invitation = find(c, row.invitation_id).await?.context("link without invitation")?;
+    Ok(Some((Link { state, expires_at: row.link_expires_at }, invitation)))
+}

@@ -1,0 +1,16 @@
+//! Storage: the [`Db`] handle and one module of queries per aggregate.
+
+mod db;
+
+pub mod audit;
+pub mod invitations;
+pub mod mailbox;
+pub mod outbox;
+pub mod roles;
+pub mod secrets;
+pub mod sessions;
+pub mod settings;
+pub mod tenants;
+pub mod users;
+
+pub use db::{Conn, Db, PooledConn, Tx, is_unique_violation};

@@ -1,0 +1,219 @@
+//! `/admin/invitations/new`: invite one person. Invalid input re-renders
+//! the form with every value kept and the message beside its field.
+
+use actix_web::{HttpResponse, http::StatusCode, web};
+use askama::Template;
+
+use super::invitation_actions::LinkOncePage;
+use crate::domain::login_id::LoginId;
+use crate::messaging::compose::LANGUAGES;
+use crate::service::invitations::{self, InviteRequest};
+use crate::state::AppState;
+use crate::store::{invitations::Grants, roles, settings, tenants, users::Attributes};
+use crate::web::{
+    error::{AppError, render, see_other},
+    forms::FormErrors,
+    guard::{self, Guard, Invite, PageContext},
+};
+
+/// Custom attribute rows shown on an empty form.
+const ATTRIBUTE_ROWS: usize = 3;
+
+/// What the person typed, kept for re-rendering.
+#[derive(Clone, Debug, Default)]
+pub struct InviteValues {
+    pub login_id: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub attributes: Vec<(String, String)>,
+    pub roles: Vec<String>,
+    pub tenants: Vec<String>,
+    pub send_now: bool,
+    pub lang: String,
+    pub redirect_url: String,
+}
+
+impl InviteValues {
+    /// Parse an urlencoded body; repeated keys (`roles`, `tenants`,
+    /// `attr_key`/`attr_value`) are kept in order.
+    pub fn from_body(body: &[u8]) -> Self {
+        let mut v = Self::default();
+        let mut keys = Vec::new();
+        let mut values = Vec::new();
+        for (k, val) in url::form_urlencoded::parse(body) {
+            let val = val.into_owned();
+            match k.as_ref() {
+                "login_id" => v.login_id = val,
+                "given_name" => v.given_name = val,
+                "family_name" => v.family_name = val,
+                "attr_key" => keys.push(val),
+                "attr_value" => values.push(val),
+                "roles" => v.roles.push(val),
+                "tenants" => v.tenants.push(val),
+                "send_now" => v.send_now = true,
+                "lang" => v.lang = val,
+                "redirect_url" => v.redirect_url = val,
+                _ => {}
+            }
+        }
+        v.attributes = keys.into_iter().zip(values).collect();
+        v
+    }
+
+    /// Validate into a request, or list what is wrong with which field.
+    pub fn to_request(&self) -> Result<InviteRequest, FormErrors> {
+        let mut errors = FormErrors::default();
+        let login_id = LoginId::parse(&self.login_id).map_err(|m| errors.push("login_id", m)).ok();
+        for (field, value) in [("given_name", &self.given_name), ("family_name", &self.family_name)] {
+            if value.chars().count() > 100 {
+                errors.push(field, "Use at most 100 characters");
+            }
+        }
+        let mut custom_attributes = Attributes::new();
+        for (key, value) in &self.attributes {
+            let key = key.trim();
+            if key.is_empty() && value.trim().is_empty() {
+                continue;
+            }
+            if key.is_empty() || key.len() > 60 || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                errors.push("attributes", format!("Attribute names use letters, digits, _ and - (\"{key}\" does not)"));
+            } else if custom_attributes.insert(key.to_string(), serde_json::Value::String(value.trim().to_string())).is_some() {
+                errors.push("attributes", format!("The attribute \"{key}\" is given twice"));
+            }
+        }
+        let mut tenant_ids = Vec::new();
+        for t in &self.tenants {
+            match t.parse() {
+                Ok(id) => tenant_ids.push(id),
+                Err(_) => errors.push("tenants", "Choose tenants from the list"),
+            }
+        }
+        let lang = self.lang.trim();
+        if !lang.is_empty() && !LANGUAGES.contains(&lang) {
+            errors.push("lang", "Choose a language from the list");
+        }
+        let redirect = self.redirect_url.trim();
+        if !redirect.is_empty() {
+            match url::Url::parse(redirect) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                _ => errors.push("redirect_url", "Enter a full web address starting with https://"),
+            }
+        }
+        match login_id {
+            Some(login_id) if !errors.any() => Ok(InviteRequest {
+                login_id,
+                given_name: self.given_name.trim().to_string(),
+                family_name: self.family_name.trim().to_string(),
+                custom_attributes,
+                grants: Grants { roles: self.roles.clone(), tenants: tenant_ids, tenant_roles: vec![] },
+                send_now: self.send_now,
+                lang: (!lang.is_empty()).then(|| lang.to_string()),
+                redirect_url: (!redirect.is_empty()).then(|| redirect.to_string()),
+                template_key: "invite".into(),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/invite.html")]
+pub struct InvitePage {
+    pub page: PageContext,
+    pub v: InviteValues,
+    pub errors: FormErrors,
+    pub roles: Vec<Choice>,
+    pub tenants: Vec<Choice>,
+    pub languages: Vec<Choice>,
+}
+
+async fn form_page(state: &AppState, g: &Guard<Invite>, mut v: InviteValues, errors: FormErrors) -> Result<InvitePage, AppError> {
+    let mut c = state.db.acquire().await?;
+    let all_roles = roles::list(&mut c.conn()).await?;
+    let all_tenants = tenants::list(&mut c.conn()).await?;
+    if v.lang.is_empty() {
+        v.lang = settings::get(&mut c.conn()).await?.default_lang;
+    }
+    while v.attributes.len() < ATTRIBUTE_ROWS {
+        v.attributes.push((String::new(), String::new()));
+    }
+    let roles = all_roles
+        .into_iter()
+        .filter(|r| g.access.can_grant(&r.name))
+        .map(|r| Choice {
+            checked: v.roles.contains(&r.name),
+            label: if r.description.is_empty() { r.name.clone() } else { format!("{} — {}", r.name, r.description) },
+            value: r.name,
+        })
+        .collect();
+    let tenants = all_tenants
+        .into_iter()
+        .filter(|t| !t.disabled)
+        .map(|t| Choice { checked: v.tenants.contains(&t.id.to_string()), value: t.id.to_string(), label: t.name })
+        .collect();
+    let languages = [("en", "English"), ("de", "Deutsch")]
+        .into_iter()
+        .map(|(code, label)| Choice { value: code.into(), label: label.into(), checked: v.lang == code })
+        .collect();
+    Ok(InvitePage { page: g.page.clone(), v, errors, roles, tenants, languages })
+}
+
+pub async fn invite_form(state: web::Data<AppState>, g: Guard<Invite>) -> Result<HttpResponse, AppError> {
+    let values = InviteValues { send_now: true, ..InviteValues::default() };
+    render(StatusCode::OK, &form_page(&state, &g, values, FormErrors::default()).await?)
+}
+
+pub async fn send_invite(state: web::Data<AppState>, g: Guard<Invite>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let values = InviteValues::from_body(&body);
+    let request = match values.to_request() {
+        Ok(r) => r,
+        Err(errors) => return render(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&state, &g, values, errors).await?),
+    };
+    let login_id = request.login_id.to_string();
+    match invitations::create(&state, &g.actor, &g.access, request).await {
+        Ok(created) => match created.unsent_link {
+            Some(link) => {
+                let page = LinkOncePage { page: g.page.clone(), heading: "Invitation created (not sent)".into(), login_id, link };
+                render(StatusCode::OK, &page)
+            }
+            None => {
+                guard::flash(&g.session, "success", format!("Invitation sent to {login_id}."));
+                Ok(see_other("/admin/users"))
+            }
+        },
+        Err(e) => {
+            let errors = FormErrors::from_service(e, "login_id")?;
+            render(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&state, &g, values, errors).await?)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_fields_and_attribute_pairs_are_read_in_order() {
+        let v = InviteValues::from_body(b"login_id=a%40b.co&roles=x&roles=y&attr_key=team&attr_value=blue&attr_key=&attr_value=&send_now=on");
+        assert_eq!(v.roles, vec!["x", "y"]);
+        assert_eq!(v.attributes[0], ("team".to_string(), "blue".to_string()));
+        let req = v.to_request().unwrap();
+        assert_eq!(req.custom_attributes.len(), 1);
+        assert!(req.send_now);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let v = InviteValues::from_body(b"login_id=nope&redirect_url=javascript%3Aalert(1)&attr_key=bad%20key&attr_value=1&lang=fr");
+        let errors = v.to_request().unwrap_err();
+        for field in ["login_id", "redirect_url", "attributes", "lang"] {
+            assert!(errors.get(field).is_some(), "no error for {field}");
+        }
+    }
+}
