@@ -46,6 +46,8 @@ pub struct Settings {
     pub mail_from: String,
     /// How often background workers look for work.
     pub worker_interval: std::time::Duration,
+    /// How often the sweeper expires invitations and purges sessions.
+    pub sweep_interval: std::time::Duration,
     /// First retry delay of a failed delivery; doubles each attempt.
     pub retry_base: chrono::Duration,
     /// Mark session cookies `Secure` (derived from an https base URL).
@@ -103,12 +105,17 @@ impl Settings {
             .map(|v| v.parse().context("USHER_WORKER_INTERVAL_MS must be a number"))
             .transpose()?
             .unwrap_or(1000);
+        let sweep_interval_ms: u64 = get("USHER_SWEEP_INTERVAL_MS")
+            .map(|v| v.parse().context("USHER_SWEEP_INTERVAL_MS must be a number"))
+            .transpose()?
+            .unwrap_or(60_000);
         let retry_base_ms: i64 = get("USHER_RETRY_BASE_MS")
             .map(|v| v.parse().context("USHER_RETRY_BASE_MS must be a number"))
             .transpose()?
             .unwrap_or(2000);
         Ok(Self {
             retry_base: chrono::Duration::milliseconds(retry_base_ms),
+            sweep_interval: std::time::Duration::from_millis(sweep_interval_ms),
             database_url,
             listen,
             secure_cookies: base_url.starts_with("https://"),

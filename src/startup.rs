@@ -48,7 +48,7 @@ impl Application {
             wake: state.wake_outbox.clone(),
         };
         tokio::spawn(worker.run());
-        tokio::spawn(sweeper::run(state.clone(), state.config.worker_interval));
+        tokio::spawn(sweeper::run(state.clone(), state.config.sweep_interval));
 
         let data = web::Data::from(state.clone());
         let secure = state.config.secure_cookies;

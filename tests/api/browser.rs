@@ -1,0 +1,133 @@
+//! The main flow in a real browser: admin signs in, invites, opens the dev
+//! mailbox, follows the link, registers, and sees the person Active.
+//!
+//! Needs Debian's `chromium` and `chromium-driver`. Without them the test
+//! says so and passes, unless `USHER_REQUIRE_BROWSER=1` (CI sets it), in
+//! which case it fails.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use super::helpers::{Options, PASSWORD, spawn_app_with};
+
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn browser_available() -> bool {
+    let found = ["/usr/bin/chromedriver", "/usr/bin/chromium"].iter().all(|p| std::path::Path::new(p).exists());
+    if !found && std::env::var("USHER_REQUIRE_BROWSER").as_deref() == Ok("1") {
+        panic!("USHER_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed");
+    }
+    found
+}
+
+async fn start_browser() -> (Driver, Client, tempfile::TempDir) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let driver = Driver(
+        Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let args = vec![
+        "--headless".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-dev-shm-usage".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--window-size=1280,1000".into(),
+        format!("--user-data-dir={}", profile.path().display()),
+    ];
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }));
+    let mut client = None;
+    for _ in 0..50 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps.clone()).connect(&format!("http://127.0.0.1:{port}")).await {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    (driver, client.expect("chromedriver accepts a session"), profile)
+}
+
+async fn fill(b: &Client, id: &str, value: &str) {
+    let field = b.find(Locator::Id(id)).await.unwrap_or_else(|_| panic!("field {id}"));
+    field.clear().await.unwrap();
+    field.send_keys(value).await.unwrap();
+}
+
+async fn click(b: &Client, css: &str) {
+    b.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}")).click().await.unwrap();
+}
+
+async fn page_text(b: &Client) -> String {
+    b.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+}
+
+#[tokio::test]
+async fn an_admin_invites_someone_who_registers_in_a_real_browser() {
+    if !browser_available() {
+        eprintln!("SKIPPED: the real-browser test needs chromium and chromium-driver (apt-get install chromium chromium-driver)");
+        return;
+    }
+    // The dev mailbox, as on a fresh install.
+    let app = spawn_app_with(Options { no_smtp: true, env: vec![] }).await;
+    app.create_user("admin@example.com", &["admin"]).await;
+    let (_driver, b, _profile) = start_browser().await;
+
+    b.goto(&app.url("/admin/users")).await.unwrap();
+    assert!(b.current_url().await.unwrap().path().starts_with("/login"));
+    fill(&b, "email", "admin@example.com").await;
+    fill(&b, "password", PASSWORD).await;
+    click(&b, "form[action='/login'] button[type=submit]").await;
+    assert!(page_text(&b).await.contains("Users"));
+
+    click(&b, "a[href='/admin/invitations/new']").await;
+    fill(&b, "login_id", "grace@example.com").await;
+    fill(&b, "given_name", "Grace").await;
+    fill(&b, "family_name", "Hopper").await;
+    click(&b, "form[action='/admin/invitations'] button[type=submit]").await;
+    assert!(page_text(&b).await.contains("Invitation sent to grace@example.com"));
+
+    // The dev mailbox shows the message with a clickable link.
+    let mut link = None;
+    for _ in 0..50 {
+        b.goto(&app.url("/admin/mailbox")).await.unwrap();
+        if let Ok(a) = b.find(Locator::Css(".mail a[href*='/invite/']")).await {
+            link = a.attr("href").await.unwrap();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let link = link.expect("the invitation is in the dev mailbox");
+    click(&b, ".mail a[href*='/invite/']").await;
+    assert_eq!(b.current_url().await.unwrap().as_str(), link);
+    let given = b.find(Locator::Id("given_name")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(given.as_deref(), Some("Grace"), "the page is prefilled");
+    fill(&b, "password", PASSWORD).await;
+    fill(&b, "password_confirm", PASSWORD).await;
+    click(&b, "form[action^='/invite/'] button.button").await;
+    assert!(page_text(&b).await.contains("Welcome aboard"));
+
+    b.goto(&app.url("/admin/users?status=active")).await.unwrap();
+    let row = b.find(Locator::Css("tr[data-login-id='grace@example.com']")).await.expect("Grace is listed as active");
+    assert!(row.text().await.unwrap().contains("Active"));
+    b.close().await.unwrap();
+}

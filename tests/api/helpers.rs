@@ -1,0 +1,268 @@
+//! `spawn_app()`: the real application on port 0 against a fresh database
+//! (a SQLite file in a temp dir, or a new PostgreSQL database when
+//! `USHER_TEST_POSTGRES` names a server) and a real SMTP sink.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use reqwest::cookie::{CookieStore, Jar};
+use sqlx::Connection;
+use usher::{
+    config::Settings,
+    service::accounts,
+    startup::Application,
+    state::AppState,
+    store::{Db, audit::Actor, users},
+};
+
+use super::smtp_sink::{ReceivedMail, SmtpSink};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub jar: Arc<Jar>,
+    pub smtp: SmtpSink,
+    pub state: Arc<AppState>,
+    _dir: tempfile::TempDir,
+}
+
+#[derive(Default)]
+pub struct Options {
+    /// Extra settings, e.g. `USHER_SMTP_URL`.
+    pub env: Vec<(&'static str, String)>,
+    /// Do not start an SMTP sink (the test starts one itself).
+    pub no_smtp: bool,
+}
+
+/// A database URL for one test: a SQLite file, or a fresh PostgreSQL
+/// database when `USHER_TEST_POSTGRES` is set (e.g.
+/// `postgres://postgres@127.0.0.1:5432/postgres`).
+async fn fresh_database(dir: &tempfile::TempDir) -> String {
+    match std::env::var("USHER_TEST_POSTGRES") {
+        Ok(server) if !server.is_empty() => {
+            let name = format!("usher_test_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = sqlx::PgConnection::connect(&server).await.expect("USHER_TEST_POSTGRES must reach PostgreSQL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create test database");
+            let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
+            format!("{base}/{name}")
+        }
+        _ => format!("sqlite://{}", dir.path().join("usher.db").display()),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = fresh_database(&dir).await;
+    let smtp = if options.no_smtp {
+        SmtpSink::default()
+    } else {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let sink = SmtpSink::start(listener);
+        let mut sink_env = vec![("USHER_SMTP_URL", format!("smtp://127.0.0.1:{port}"))];
+        sink_env.extend(options.env.iter().cloned());
+        return build(dir, database_url, sink, sink_env).await;
+    };
+    build(dir, database_url, smtp, options.env).await
+}
+
+async fn build(dir: tempfile::TempDir, database_url: String, smtp: SmtpSink, env: Vec<(&'static str, String)>) -> TestApp {
+    let mut vars: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", database_url),
+        ("USHER_LISTEN", "127.0.0.1:0".to_string()),
+        ("USHER_WORKER_INTERVAL_MS", "100".to_string()),
+        ("USHER_RETRY_BASE_MS", "100".to_string()),
+        ("USHER_SWEEP_INTERVAL_MS", "3600000".to_string()),
+    ]);
+    for (k, v) in env {
+        vars.insert(k, v);
+    }
+    let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings");
+    let app = Application::build(settings).await.expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    let jar = Arc::new(Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp { address, client, jar, smtp, state, _dir: dir }
+}
+
+impl TestApp {
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http") { path.to_string() } else { format!("{}{path}", self.address) }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn get_html(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
+    }
+
+    /// The CSRF cookie's value (fetching a page first if there is none).
+    pub async fn csrf(&self) -> String {
+        let url = reqwest::Url::parse(&self.address).unwrap();
+        if let Some(token) = self.csrf_cookie(&url) {
+            return token;
+        }
+        self.get("/login").await;
+        self.csrf_cookie(&url).expect("the server sets a CSRF cookie")
+    }
+
+    fn csrf_cookie(&self, url: &reqwest::Url) -> Option<String> {
+        let header = self.jar.cookies(url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|kv| kv.strip_prefix("usher_csrf=").map(str::to_string))
+    }
+
+    /// POST a form with a valid CSRF token added.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf().await;
+        let mut body: Vec<(&str, &str)> = fields.to_vec();
+        body.push(("csrf_token", &token));
+        self.client.post(self.url(path)).form(&body).send().await.expect("POST")
+    }
+
+    /// POST exactly these fields (no CSRF token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client.post(self.url(path)).form(fields).send().await.expect("POST")
+    }
+
+    /// An active user holding `roles` (project-wide), created directly.
+    pub async fn create_user(&self, email: &str, roles: &[&str]) {
+        let form = accounts::NewAdmin {
+            email: email.into(),
+            name: "Test Person".into(),
+            password: PASSWORD.into(),
+            password_confirm: PASSWORD.into(),
+        };
+        let id = accounts::create_admin(&self.state, form, None, &Actor::system()).await.expect("user created");
+        let mut tx = self.db().begin().await.unwrap();
+        let sql = "DELETE FROM user_roles WHERE user_id = $1";
+        match tx.conn() {
+            usher::store::Conn::Sqlite(c) => sqlx::query(sql).bind(id).execute(&mut *c).await.map(|_| ()),
+            usher::store::Conn::Postgres(c) => sqlx::query(sql).bind(id).execute(&mut *c).await.map(|_| ()),
+        }
+        .unwrap();
+        for role in roles {
+            users::grant_role(&mut tx.conn(), id, role, None).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+    }
+
+    pub async fn login(&self, email: &str) -> reqwest::Response {
+        self.post_form("/login", &[("email", email), ("password", PASSWORD)]).await
+    }
+
+    /// An admin, signed in.
+    pub async fn signed_in_admin(&self) {
+        self.create_user("admin@example.com", &["admin"]).await;
+        assert_eq!(self.login("admin@example.com").await.status(), 303);
+    }
+
+    pub async fn invite(&self, login_id: &str, extra: &[(&str, &str)]) -> reqwest::Response {
+        let mut fields = vec![("login_id", login_id), ("given_name", "Ada"), ("family_name", "Lovelace"), ("send_now", "on")];
+        fields.extend_from_slice(extra);
+        self.post_form("/admin/invitations", &fields).await
+    }
+
+    /// Run SQL against the test database (to move the clock for a row,
+    /// or read what the UI does not show).
+    pub async fn exec(&self, sql: &'static str, login_id: &str) {
+        let mut c = self.db().acquire().await.unwrap();
+        match c.conn() {
+            usher::store::Conn::Sqlite(c) => sqlx::query(sql).bind(login_id).execute(&mut *c).await.map(|_| ()),
+            usher::store::Conn::Postgres(c) => sqlx::query(sql).bind(login_id).execute(&mut *c).await.map(|_| ()),
+        }
+        .unwrap();
+    }
+
+    pub async fn scalar(&self, sql: &'static str, arg: &str) -> String {
+        let mut c = self.db().acquire().await.unwrap();
+        match c.conn() {
+            usher::store::Conn::Sqlite(c) => sqlx::query_scalar::<_, String>(sql).bind(arg).fetch_one(&mut *c).await,
+            usher::store::Conn::Postgres(c) => sqlx::query_scalar::<_, String>(sql).bind(arg).fetch_one(&mut *c).await,
+        }
+        .unwrap()
+    }
+
+    pub async fn user_id(&self, login_id: &str) -> uuid::Uuid {
+        let sql = "SELECT user_id FROM login_ids WHERE value = $1";
+        let mut c = self.db().acquire().await.unwrap();
+        match c.conn() {
+            usher::store::Conn::Sqlite(c) => sqlx::query_scalar(sql).bind(login_id).fetch_one(&mut *c).await,
+            usher::store::Conn::Postgres(c) => sqlx::query_scalar(sql).bind(login_id).fetch_one(&mut *c).await,
+        }
+        .unwrap()
+    }
+
+    /// The user's status as the users table shows it.
+    pub async fn user_status(&self, login_id: &str) -> String {
+        self.scalar("SELECT u.status FROM users u JOIN login_ids l ON l.user_id = u.id WHERE l.value = $1", login_id).await
+    }
+
+    pub async fn invitation_status(&self, login_id: &str) -> String {
+        self.scalar("SELECT status FROM invitations WHERE login_id = $1 ORDER BY created_at DESC LIMIT 1", login_id).await
+    }
+}
+
+/// The invitation link inside a message.
+pub fn invite_link(mail: &ReceivedMail) -> String {
+    link_in(&mail.text())
+}
+
+pub fn link_in(text: &str) -> String {
+    let start = text.find("http://").expect("a link in the message");
+    let rest = &text[start..];
+    let end = rest.find(|c: char| c.is_whitespace() || c == '"' || c == '<').unwrap_or(rest.len());
+    let link = rest[..end].to_string();
+    assert!(link.contains("/invite/"), "not an invitation link: {link}");
+    link
+}
+
+/// The value of `<input ... name="name" ... value="...">` or with `id`.
+pub fn input_value(html: &str, id: &str) -> Option<String> {
+    let marker = format!("id=\"{id}\"");
+    let at = html.find(&marker)?;
+    let tag_start = html[..at].rfind('<')?;
+    let tag_end = at + html[at..].find('>')?;
+    let tag = &html[tag_start..tag_end];
+    let v = tag.find("value=\"")? + 7;
+    Some(tag[v..v + tag[v..].find('"')?].to_string())
+}
+
+/// A second browser (its own cookies) on the same server.
+pub fn spawn_client(app: &TestApp) -> TestApp {
+    let jar = Arc::new(Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp {
+        address: app.address.clone(),
+        client,
+        jar,
+        smtp: app.smtp.clone(),
+        state: app.state.clone(),
+        _dir: tempfile::tempdir().unwrap(),
+    }
+}

@@ -1,0 +1,11 @@
+//! Black-box tests against the real server. Run against SQLite by default;
+//! set `USHER_TEST_POSTGRES` to run the same suite against PostgreSQL.
+
+mod access;
+mod browser;
+mod helpers;
+mod invitations;
+mod invitee;
+mod outbox;
+mod setup_and_login;
+mod smtp_sink;
