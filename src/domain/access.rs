@@ -62,8 +62,14 @@ pub struct Access {
 impl Access {
     pub fn from_roles<'a>(roles: impl IntoIterator<Item = &'a str>) -> Self {
         let held_roles: BTreeSet<String> = roles.into_iter().map(str::to_owned).collect();
-        let console = held_roles.iter().filter_map(|r| ConsoleRole::parse(r)).max();
-        Self { console, held_roles }
+        let console = held_roles
+            .iter()
+            .filter_map(|r| ConsoleRole::parse(r))
+            .max();
+        Self {
+            console,
+            held_roles,
+        }
     }
 
     pub fn is_admin(&self) -> bool {
@@ -125,7 +131,10 @@ mod tests {
             let got = ["admin", "secondary_admin", "user_invite"].map(|r| of(r).can(cap));
             assert_eq!(got, expected, "{cap:?}");
         }
-        assert!(!Access::from_roles(["editor"]).can(ViewPeople), "a catalog role opens no console page");
+        assert!(
+            !Access::from_roles(["editor"]).can(ViewPeople),
+            "a catalog role opens no console page"
+        );
     }
 
     #[test]

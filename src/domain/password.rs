@@ -9,8 +9,18 @@ use argon2::{
 pub const MIN_LENGTH: usize = 10;
 
 const COMMON: &[&str] = &[
-    "password", "password1", "password123", "1234567890", "12345678910", "qwertyuiop", "letmein123",
-    "iloveyou12", "welcome123", "administrator", "passw0rd123", "changeme123",
+    "password",
+    "password1",
+    "password123",
+    "1234567890",
+    "12345678910",
+    "qwertyuiop",
+    "letmein123",
+    "iloveyou12",
+    "welcome123",
+    "administrator",
+    "passw0rd123",
+    "changeme123",
 ];
 
 /// Refuse a weak password with a message a person can act on.
@@ -29,7 +39,11 @@ pub fn check_strength(password: &str, login_id: &str) -> Result<(), String> {
     if password.chars().all(|c| c == first) {
         return Err("Use more than one repeated character".into());
     }
-    let local = login_id.split('@').next().unwrap_or_default().to_lowercase();
+    let local = login_id
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
     if local.len() >= 4 && lower.contains(&local) {
         return Err("Do not use your email address or phone number in the password".into());
     }
@@ -46,7 +60,11 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 
 pub fn verify(password: &str, stored_hash: &str) -> bool {
     PasswordHash::new(stored_hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -63,8 +81,16 @@ mod tests {
 
     #[test]
     fn weak_passwords_are_refused_with_a_reason() {
-        assert!(check_strength("short", "a@b.co").unwrap_err().contains("10"));
-        assert!(check_strength("password123", "a@b.co").unwrap_err().contains("common"));
+        assert!(
+            check_strength("short", "a@b.co")
+                .unwrap_err()
+                .contains("10")
+        );
+        assert!(
+            check_strength("password123", "a@b.co")
+                .unwrap_err()
+                .contains("common")
+        );
         assert!(check_strength("aaaaaaaaaaaa", "a@b.co").is_err());
         assert!(check_strength("xx-grace.hopper-xx", "grace.hopper@navy.mil").is_err());
         assert!(check_strength("correct horse battery", "a@b.co").is_ok());

@@ -14,7 +14,10 @@ use crate::domain::{
     user::UserStatus,
 };
 use crate::state::AppState;
-use crate::store::{Conn, audit, audit::Actor, invitations, is_unique_violation, roles, secrets, sessions, settings, tenants, users, users::User};
+use crate::store::{
+    Conn, audit, audit::Actor, invitations, is_unique_violation, roles, secrets, sessions,
+    settings, tenants, users, users::User,
+};
 
 /// When no admin exists, make a one-time setup link (replacing any older
 /// one) and return it.
@@ -26,9 +29,12 @@ pub async fn setup_link_if_needed(state: &AppState) -> anyhow::Result<Option<Str
     }
     let token = Token::generate();
     secrets::set(&mut c, secrets::SETUP_TOKEN_HASH, &token.hash()).await?;
-    drop(c);
     tx.commit().await?;
-    Ok(Some(format!("{}/setup/{}", state.config.base_url, token.as_str())))
+    Ok(Some(format!(
+        "{}/setup/{}",
+        state.config.base_url,
+        token.as_str()
+    )))
 }
 
 async fn setup_token_matches(c: &mut Conn<'_>, raw: &str) -> anyhow::Result<bool> {
@@ -36,7 +42,10 @@ async fn setup_token_matches(c: &mut Conn<'_>, raw: &str) -> anyhow::Result<bool
         return Ok(false);
     }
     let stored = secrets::get(c, secrets::SETUP_TOKEN_HASH).await?;
-    Ok(stored.is_some_and(|h| crate::web::csrf::constant_time_eq(&h, &hash_token(raw))) && !users::admin_exists(c).await?)
+    Ok(
+        stored.is_some_and(|h| crate::web::csrf::constant_time_eq(&h, &hash_token(raw)))
+            && !users::admin_exists(c).await?,
+    )
 }
 
 pub async fn setup_link_is_valid(state: &AppState, raw: &str) -> anyhow::Result<bool> {
@@ -56,18 +65,30 @@ fn check_new_admin(form: &NewAdmin) -> Result<LoginId, ServiceError> {
     let login = match LoginId::parse(&form.email) {
         Ok(l @ LoginId::Email(_)) => Some(l),
         Ok(LoginId::Phone(_)) => {
-            errors.push(FieldError { field: "email", message: "Enter an email address".into() });
+            errors.push(FieldError {
+                field: "email",
+                message: "Enter an email address".into(),
+            });
             None
         }
         Err(m) => {
-            errors.push(FieldError { field: "email", message: m });
+            errors.push(FieldError {
+                field: "email",
+                message: m,
+            });
             None
         }
     };
     if let Err(m) = password::check_strength(&form.password, &form.email) {
-        errors.push(FieldError { field: "password", message: m });
+        errors.push(FieldError {
+            field: "password",
+            message: m,
+        });
     } else if form.password != form.password_confirm {
-        errors.push(FieldError { field: "password_confirm", message: "The passwords do not match".into() });
+        errors.push(FieldError {
+            field: "password_confirm",
+            message: "The passwords do not match".into(),
+        });
     }
     match login {
         Some(l) if errors.is_empty() => Ok(l),
@@ -77,16 +98,25 @@ fn check_new_admin(form: &NewAdmin) -> Result<LoginId, ServiceError> {
 
 /// Create an active admin. With `setup_token`, the first-run link must
 /// still be valid and dies with this call.
-pub async fn create_admin(state: &AppState, form: NewAdmin, setup_token: Option<&str>, actor: &Actor) -> Result<Uuid, ServiceError> {
+pub async fn create_admin(
+    state: &AppState,
+    form: NewAdmin,
+    setup_token: Option<&str>,
+    actor: &Actor,
+) -> Result<Uuid, ServiceError> {
     let login = check_new_admin(&form)?;
     let pw = form.password.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(anyhow::Error::from)??;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&pw))
+        .await
+        .map_err(anyhow::Error::from)??;
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     if let Some(raw) = setup_token {
         if !setup_token_matches(&mut c, raw).await? {
-            return Err(ServiceError::Refused("This setup link has already been used.".into()));
+            return Err(ServiceError::Refused(
+                "This setup link has already been used.".into(),
+            ));
         }
         secrets::delete(&mut c, secrets::SETUP_TOKEN_HASH).await?;
     }
@@ -105,12 +135,24 @@ pub async fn create_admin(state: &AppState, form: NewAdmin, setup_token: Option<
     };
     let id = match users::insert(&mut c, new, now).await {
         Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => return Err(ServiceError::field("email", "A user with this email address already exists")),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ServiceError::field(
+                "email",
+                "A user with this email address already exists",
+            ));
+        }
         Err(e) => return Err(e.into()),
     };
     users::grant_role(&mut c, id, "admin", None).await?;
-    audit::record(&mut c, actor, "user.created", login.as_str(), None, json!({ "role": "admin" })).await?;
-    drop(c);
+    audit::record(
+        &mut c,
+        actor,
+        "user.created",
+        login.as_str(),
+        None,
+        json!({ "role": "admin" }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -119,30 +161,53 @@ pub async fn create_admin(state: &AppState, form: NewAdmin, setup_token: Option<
 /// password is wrong: sign-in never tells whether an account exists.
 pub const BAD_LOGIN: &str = "The email address or password is incorrect";
 
-pub async fn login(state: &AppState, email: &str, password_given: &str, actor: &Actor) -> Result<User, ServiceError> {
-    let login = LoginId::parse(email).map(|l| l.as_str().to_string()).unwrap_or_default();
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password_given: &str,
+    actor: &Actor,
+) -> Result<User, ServiceError> {
+    let login = LoginId::parse(email)
+        .map(|l| l.as_str().to_string())
+        .unwrap_or_default();
     let user = {
         let mut c = state.db.acquire().await?;
         users::find_by_login_id(&mut c.conn(), &login).await?
     };
-    let stored = user.as_ref().and_then(|u| u.password_hash.clone()).unwrap_or_else(|| password::dummy_hash().to_string());
+    let stored = user
+        .as_ref()
+        .and_then(|u| u.password_hash.clone())
+        .unwrap_or_else(|| password::dummy_hash().to_string());
     let given = password_given.to_string();
-    let ok = tokio::task::spawn_blocking(move || password::verify(&given, &stored)).await.map_err(anyhow::Error::from)?;
+    let ok = tokio::task::spawn_blocking(move || password::verify(&given, &stored))
+        .await
+        .map_err(anyhow::Error::from)?;
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     let result = match user {
         Some(u) if ok && u.status == UserStatus::Active => {
             users::touch_login(&mut c, u.id, Utc::now()).await?;
-            let who = Actor { user_id: Some(u.id), label: u.login_id.clone(), ..actor.clone() };
+            let who = Actor {
+                user_id: Some(u.id),
+                label: u.login_id.clone(),
+                ..actor.clone()
+            };
             audit::record(&mut c, &who, "session.login", &u.login_id, None, json!({})).await?;
             Ok(u)
         }
         _ => {
-            audit::record(&mut c, actor, "session.login_failed", &login, None, json!({})).await?;
+            audit::record(
+                &mut c,
+                actor,
+                "session.login_failed",
+                &login,
+                None,
+                json!({}),
+            )
+            .await?;
             Err(ServiceError::Refused(BAD_LOGIN.into()))
         }
     };
-    drop(c);
     tx.commit().await?;
     result
 }
@@ -156,21 +221,39 @@ pub async fn access_of(c: &mut Conn<'_>, user_id: Uuid) -> anyhow::Result<Access
 /// Deactivate (`active = false`) or activate a user. Activating someone
 /// still invited does what accepting would: every pending invitation and
 /// link of theirs dies.
-pub async fn set_active(state: &AppState, actor: &Actor, access: &Access, user_id: Uuid, active: bool) -> Result<(), ServiceError> {
+pub async fn set_active(
+    state: &AppState,
+    actor: &Actor,
+    access: &Access,
+    user_id: Uuid,
+    active: bool,
+) -> Result<(), ServiceError> {
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
-    let user = users::find(&mut c, user_id).await?.ok_or(ServiceError::NotFound)?;
+    let user = users::find(&mut c, user_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let target = access_of(&mut c, user_id).await?;
     if !access.can_manage(&target) {
         return Err(ServiceError::Forbidden("manage this user".into()));
     }
     if actor.user_id == Some(user_id) && !active {
-        return Err(ServiceError::Refused("You cannot deactivate yourself.".into()));
+        return Err(ServiceError::Refused(
+            "You cannot deactivate yourself.".into(),
+        ));
     }
-    let (status, action) = if active { (UserStatus::Active, "user.activated") } else { (UserStatus::Disabled, "user.deactivated") };
+    let (status, action) = if active {
+        (UserStatus::Active, "user.activated")
+    } else {
+        (UserStatus::Disabled, "user.deactivated")
+    };
     if user.status == status {
-        return Err(ServiceError::Refused(format!("{} is already {}.", user.login_id, status.label().to_lowercase())));
+        return Err(ServiceError::Refused(format!(
+            "{} is already {}.",
+            user.login_id,
+            status.label().to_lowercase()
+        )));
     }
     users::set_status(&mut c, user_id, status, now).await?;
     if active {
@@ -180,15 +263,21 @@ pub async fn set_active(state: &AppState, actor: &Actor, access: &Access, user_i
         sessions::delete_for_user(&mut c, user_id).await?;
     }
     audit::record(&mut c, actor, action, &user.login_id, None, json!({})).await?;
-    drop(c);
     tx.commit().await?;
     Ok(())
 }
 
 /// Save settings; the link lifetime may not exceed the invitation lifetime.
-pub async fn update_settings(state: &AppState, actor: &Actor, new: settings::AccountSettings) -> Result<(), ServiceError> {
+pub async fn update_settings(
+    state: &AppState,
+    actor: &Actor,
+    new: settings::AccountSettings,
+) -> Result<(), ServiceError> {
     if new.link_lifetime > new.invitation_lifetime {
-        return Err(ServiceError::field("link_lifetime", "The link lifetime cannot be longer than the invitation lifetime"));
+        return Err(ServiceError::field(
+            "link_lifetime",
+            "The link lifetime cannot be longer than the invitation lifetime",
+        ));
     }
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
@@ -207,21 +296,35 @@ pub async fn update_settings(state: &AppState, actor: &Actor, new: settings::Acc
         }),
     )
     .await?;
-    drop(c);
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn create_tenant(state: &AppState, actor: &Actor, name: &str, slug: &str) -> Result<Uuid, ServiceError> {
+pub async fn create_tenant(
+    state: &AppState,
+    actor: &Actor,
+    name: &str,
+    slug: &str,
+) -> Result<Uuid, ServiceError> {
     let name = name.trim();
     let slug = slug.trim().to_lowercase();
     let mut errors = Vec::new();
     if name.is_empty() || name.len() > 100 {
-        errors.push(FieldError { field: "name", message: "Enter a name of up to 100 characters".into() });
+        errors.push(FieldError {
+            field: "name",
+            message: "Enter a name of up to 100 characters".into(),
+        });
     }
-    let slug_ok = !slug.is_empty() && slug.len() <= 50 && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    let slug_ok = !slug.is_empty()
+        && slug.len() <= 50
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !slug_ok {
-        errors.push(FieldError { field: "slug", message: "Use lowercase letters, digits and dashes (up to 50)".into() });
+        errors.push(FieldError {
+            field: "slug",
+            message: "Use lowercase letters, digits and dashes (up to 50)".into(),
+        });
     }
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));
@@ -230,32 +333,66 @@ pub async fn create_tenant(state: &AppState, actor: &Actor, name: &str, slug: &s
     let mut c = tx.conn();
     let id = match tenants::insert(&mut c, name, &slug, Utc::now()).await {
         Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => return Err(ServiceError::field("slug", "Another tenant already uses this slug")),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ServiceError::field(
+                "slug",
+                "Another tenant already uses this slug",
+            ));
+        }
         Err(e) => return Err(e.into()),
     };
-    audit::record(&mut c, actor, "tenant.created", &slug, Some(id), json!({ "name": name })).await?;
-    drop(c);
+    audit::record(
+        &mut c,
+        actor,
+        "tenant.created",
+        &slug,
+        Some(id),
+        json!({ "name": name }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
-pub async fn create_role(state: &AppState, actor: &Actor, name: &str, description: &str) -> Result<(), ServiceError> {
+pub async fn create_role(
+    state: &AppState,
+    actor: &Actor,
+    name: &str,
+    description: &str,
+) -> Result<(), ServiceError> {
     let name = name.trim();
     let ok = !name.is_empty()
         && name.len() <= 60
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
     if !ok {
-        return Err(ServiceError::field("name", "Use letters, digits, - _ . : (up to 60)"));
+        return Err(ServiceError::field(
+            "name",
+            "Use letters, digits, - _ . : (up to 60)",
+        ));
     }
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     match roles::insert(&mut c, name, description.trim(), Utc::now()).await {
         Ok(()) => {}
-        Err(e) if is_unique_violation(&e) => return Err(ServiceError::field("name", "A role with this name already exists")),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ServiceError::field(
+                "name",
+                "A role with this name already exists",
+            ));
+        }
         Err(e) => return Err(e.into()),
     }
-    audit::record(&mut c, actor, "role.created", name, None, json!({ "description": description })).await?;
-    drop(c);
+    audit::record(
+        &mut c,
+        actor,
+        "role.created",
+        name,
+        None,
+        json!({ "description": description }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

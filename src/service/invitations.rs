@@ -15,8 +15,8 @@ use crate::domain::{
 use crate::messaging::compose::{self, InviteVars};
 use crate::state::AppState;
 use crate::store::{
-    Conn, audit, audit::Actor, invitations, invitations::Grants, outbox, roles, settings, tenants, users,
-    users::Attributes,
+    Conn, audit, audit::Actor, invitations, invitations::Grants, outbox, roles, settings, tenants,
+    users, users::Attributes,
 };
 
 /// A validated invitation request.
@@ -44,9 +44,20 @@ pub struct Created {
 pub const TEMPLATE_KEYS: [&str; 1] = ["invite"];
 
 #[tracing::instrument(skip_all, fields(login_id = %req.login_id))]
-pub async fn create(state: &AppState, actor: &Actor, access: &Access, req: InviteRequest) -> Result<Created, ServiceError> {
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    access: &Access,
+    req: InviteRequest,
+) -> Result<Created, ServiceError> {
     if !TEMPLATE_KEYS.contains(&req.template_key.as_str()) {
-        return Err(ServiceError::field("template_key", format!("There is no message template called \"{}\"", req.template_key)));
+        return Err(ServiceError::field(
+            "template_key",
+            format!(
+                "There is no message template called \"{}\"",
+                req.template_key
+            ),
+        ));
     }
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
@@ -68,7 +79,10 @@ pub async fn create(state: &AppState, actor: &Actor, access: &Access, req: Invit
             users::insert(&mut c, new, now).await?
         }
         Some(user) if matches!(user.status, UserStatus::Active | UserStatus::Disabled) => {
-            return Err(ServiceError::field("login_id", "This person already has an account"));
+            return Err(ServiceError::field(
+                "login_id",
+                "This person already has an account",
+            ));
         }
         Some(user) => {
             if let Some(live) = invitations::latest_for_user(&mut c, user.id).await?
@@ -77,16 +91,29 @@ pub async fn create(state: &AppState, actor: &Actor, access: &Access, req: Invit
                 let status = live.status_at(now).as_str();
                 return Err(ServiceError::field(
                     "login_id",
-                    format!("This person already has an invitation ({status}); resend it from the users page instead"),
+                    format!(
+                        "This person already has an invitation ({status}); resend it from the users page instead"
+                    ),
                 ));
             }
-            users::update_invitee_details(&mut c, user.id, &req.given_name, &req.family_name, &req.custom_attributes, now).await?;
+            users::update_invitee_details(
+                &mut c,
+                user.id,
+                &req.given_name,
+                &req.family_name,
+                &req.custom_attributes,
+                now,
+            )
+            .await?;
             users::set_status(&mut c, user.id, UserStatus::Invited, now).await?;
             user.id
         }
     };
 
-    let lang = req.lang.clone().unwrap_or_else(|| account.default_lang.clone());
+    let lang = req
+        .lang
+        .clone()
+        .unwrap_or_else(|| account.default_lang.clone());
     let expires_at = now + account.invitation_lifetime;
     let invitation_id = invitations::insert(
         &mut c,
@@ -105,11 +132,28 @@ pub async fn create(state: &AppState, actor: &Actor, access: &Access, req: Invit
         now,
     )
     .await?;
-    let token = issue_link(&mut c, invitation_id, now, expires_at, account.link_lifetime).await?;
+    let token = issue_link(
+        &mut c,
+        invitation_id,
+        now,
+        expires_at,
+        account.link_lifetime,
+    )
+    .await?;
     let link = state.invite_link(token.as_str());
-    let invitation = invitations::find(&mut c, invitation_id).await?.ok_or(ServiceError::NotFound)?;
+    let invitation = invitations::find(&mut c, invitation_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     if req.send_now {
-        enqueue_invitation_message(&mut c, &invitation, &link, actor, &req.given_name, &req.family_name).await?;
+        enqueue_invitation_message(
+            &mut c,
+            &invitation,
+            &link,
+            actor,
+            &req.given_name,
+            &req.family_name,
+        )
+        .await?;
     }
     audit::record(
         &mut c,
@@ -120,31 +164,50 @@ pub async fn create(state: &AppState, actor: &Actor, access: &Access, req: Invit
         json!({ "invitation_id": invitation_id, "sent": req.send_now, "grants": req.grants }),
     )
     .await?;
-    drop(c);
     tx.commit().await?;
     if req.send_now {
         state.wake_outbox.notify_one();
     }
-    Ok(Created { invitation_id, user_id, expires_at, unsent_link: (!req.send_now).then_some(link) })
+    Ok(Created {
+        invitation_id,
+        user_id,
+        expires_at,
+        unsent_link: (!req.send_now).then_some(link),
+    })
 }
 
 /// Every role must exist and be one the inviter may grant; every tenant
 /// must exist and be enabled.
-async fn check_grants(c: &mut Conn<'_>, access: &Access, grants: &Grants) -> Result<(), ServiceError> {
+async fn check_grants(
+    c: &mut Conn<'_>,
+    access: &Access,
+    grants: &Grants,
+) -> Result<(), ServiceError> {
     let tenant_roles = grants.tenant_roles.iter().map(|tr| &tr.role);
     for role in grants.roles.iter().chain(tenant_roles) {
         if !roles::exists(c, role).await? {
-            return Err(ServiceError::field("roles", format!("There is no role called \"{role}\"")));
+            return Err(ServiceError::field(
+                "roles",
+                format!("There is no role called \"{role}\""),
+            ));
         }
         if !access.can_grant(role) {
-            return Err(ServiceError::field("roles", format!("You cannot grant the role \"{role}\"")));
+            return Err(ServiceError::field(
+                "roles",
+                format!("You cannot grant the role \"{role}\""),
+            ));
         }
     }
     let tenant_ids = grants.tenant_roles.iter().map(|tr| &tr.tenant);
     for id in grants.tenants.iter().chain(tenant_ids) {
         match tenants::find(c, *id).await? {
             None => return Err(ServiceError::field("tenants", "That tenant does not exist")),
-            Some(t) if t.disabled => return Err(ServiceError::field("tenants", format!("The tenant {} is disabled", t.name))),
+            Some(t) if t.disabled => {
+                return Err(ServiceError::field(
+                    "tenants",
+                    format!("The tenant {} is disabled", t.name),
+                ));
+            }
             Some(_) => {}
         }
     }
@@ -183,13 +246,27 @@ pub(crate) async fn enqueue_invitation_message(
     let vars = InviteVars {
         name: format!("{given_name} {family_name}").trim().to_string(),
         invite_link: link.to_string(),
-        invited_by: if inviter.label.is_empty() { account.account_name.clone() } else { inviter.label.clone() },
+        invited_by: if inviter.label.is_empty() {
+            account.account_name.clone()
+        } else {
+            inviter.label.clone()
+        },
         account_name: account.account_name,
         expires_at: show_time(invitation.expires_at),
         tenant_name,
     };
-    let channel = if invitation.channel == "sms" { "sms" } else { "email" };
-    let message = compose::invitation(channel, &invitation.login_id, &invitation.lang, &vars, invitation.id)?;
+    let channel = if invitation.channel == "sms" {
+        "sms"
+    } else {
+        "email"
+    };
+    let message = compose::invitation(
+        channel,
+        &invitation.login_id,
+        &invitation.lang,
+        &vars,
+        invitation.id,
+    )?;
     outbox::enqueue(c, &message, Utc::now()).await?;
     Ok(())
 }
@@ -198,28 +275,70 @@ pub(crate) async fn enqueue_invitation_message(
 /// a new token, every earlier link of that person dead, expiry restarted,
 /// resent_count + 1. Returns the link when it was not sent.
 #[tracing::instrument(skip(state, actor))]
-pub async fn resend(state: &AppState, actor: &Actor, invitation_id: Uuid, send: bool) -> Result<Option<String>, ServiceError> {
+pub async fn resend(
+    state: &AppState,
+    actor: &Actor,
+    invitation_id: Uuid,
+    send: bool,
+) -> Result<Option<String>, ServiceError> {
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
-    let inv = invitations::find(&mut c, invitation_id).await?.ok_or(ServiceError::NotFound)?;
-    let user = users::find(&mut c, inv.user_id).await?.ok_or(ServiceError::NotFound)?;
+    let inv = invitations::find(&mut c, invitation_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let user = users::find(&mut c, inv.user_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let account = settings::get(&mut c).await?;
-    invitation::check_resend(inv.status_at(now), user.status, Some(inv.last_issued()), account.resend_cooldown, now)?;
+    invitation::check_resend(
+        inv.status_at(now),
+        user.status,
+        Some(inv.last_issued()),
+        account.resend_cooldown,
+        now,
+    )?;
 
     let expires_at = now + account.invitation_lifetime;
     invitations::supersede_links_of_user(&mut c, user.id).await?;
     invitations::mark_resent(&mut c, inv.id, expires_at, now).await?;
-    users::set_status(&mut c, user.id, invitation::user_status_after(Action::Resend, user.status), now).await?;
+    users::set_status(
+        &mut c,
+        user.id,
+        invitation::user_status_after(Action::Resend, user.status),
+        now,
+    )
+    .await?;
     let token = issue_link(&mut c, inv.id, now, expires_at, account.link_lifetime).await?;
     let link = state.invite_link(token.as_str());
-    let inv = invitations::find(&mut c, inv.id).await?.ok_or(ServiceError::NotFound)?;
+    let inv = invitations::find(&mut c, inv.id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     if send {
-        enqueue_invitation_message(&mut c, &inv, &link, actor, &user.given_name, &user.family_name).await?;
+        enqueue_invitation_message(
+            &mut c,
+            &inv,
+            &link,
+            actor,
+            &user.given_name,
+            &user.family_name,
+        )
+        .await?;
     }
-    let action = if send { "invitation.resent" } else { "invitation.link_issued" };
-    audit::record(&mut c, actor, action, &inv.login_id, inv.tenant_id, json!({ "invitation_id": inv.id, "resent_count": inv.resent_count })).await?;
-    drop(c);
+    let action = if send {
+        "invitation.resent"
+    } else {
+        "invitation.link_issued"
+    };
+    audit::record(
+        &mut c,
+        actor,
+        action,
+        &inv.login_id,
+        inv.tenant_id,
+        json!({ "invitation_id": inv.id, "resent_count": inv.resent_count }),
+    )
+    .await?;
     tx.commit().await?;
     if send {
         state.wake_outbox.notify_one();
@@ -228,18 +347,39 @@ pub async fn resend(state: &AppState, actor: &Actor, invitation_id: Uuid, send: 
 }
 
 #[tracing::instrument(skip(state, actor))]
-pub async fn revoke(state: &AppState, actor: &Actor, invitation_id: Uuid) -> Result<(), ServiceError> {
+pub async fn revoke(
+    state: &AppState,
+    actor: &Actor,
+    invitation_id: Uuid,
+) -> Result<(), ServiceError> {
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
-    let inv = invitations::find(&mut c, invitation_id).await?.ok_or(ServiceError::NotFound)?;
-    let user = users::find(&mut c, inv.user_id).await?.ok_or(ServiceError::NotFound)?;
+    let inv = invitations::find(&mut c, invitation_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let user = users::find(&mut c, inv.user_id)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
     let next = invitation::transition(inv.status_at(now), Action::Revoke)?;
     invitations::set_status(&mut c, inv.id, next, now).await?;
     invitations::supersede_links_of_user(&mut c, user.id).await?;
-    users::set_status(&mut c, user.id, invitation::user_status_after(Action::Revoke, user.status), now).await?;
-    audit::record(&mut c, actor, "invitation.revoked", &inv.login_id, inv.tenant_id, json!({ "invitation_id": inv.id })).await?;
-    drop(c);
+    users::set_status(
+        &mut c,
+        user.id,
+        invitation::user_status_after(Action::Revoke, user.status),
+        now,
+    )
+    .await?;
+    audit::record(
+        &mut c,
+        actor,
+        "invitation.revoked",
+        &inv.login_id,
+        inv.tenant_id,
+        json!({ "invitation_id": inv.id }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -258,13 +398,25 @@ pub async fn expire_due(state: &AppState) -> anyhow::Result<usize> {
         let mut c = tx.conn();
         if invitations::expire_if_due(&mut c, inv.id, now).await? {
             if let Some(user) = users::find(&mut c, inv.user_id).await? {
-                users::set_status(&mut c, user.id, invitation::user_status_after(Action::Expire, user.status), now).await?;
-            }
-            audit::record(&mut c, &Actor::system(), "invitation.expired", &inv.login_id, inv.tenant_id, json!({ "invitation_id": inv.id }))
+                users::set_status(
+                    &mut c,
+                    user.id,
+                    invitation::user_status_after(Action::Expire, user.status),
+                    now,
+                )
                 .await?;
+            }
+            audit::record(
+                &mut c,
+                &Actor::system(),
+                "invitation.expired",
+                &inv.login_id,
+                inv.tenant_id,
+                json!({ "invitation_id": inv.id }),
+            )
+            .await?;
             count += 1;
         }
-        drop(c);
         tx.commit().await?;
     }
     Ok(count)

@@ -31,7 +31,10 @@ pub struct FieldError {
 
 impl ServiceError {
     pub fn field(field: &'static str, message: impl Into<String>) -> Self {
-        Self::Invalid(vec![FieldError { field, message: message.into() }])
+        Self::Invalid(vec![FieldError {
+            field,
+            message: message.into(),
+        }])
     }
 }
 

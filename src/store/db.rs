@@ -117,7 +117,9 @@ impl Db {
 
     pub async fn ping(&self) -> bool {
         match self.acquire().await {
-            Ok(mut c) => on_conn!(&mut c.conn(), c => sqlx::query("SELECT 1").execute(c).await.map(|r| r.rows_affected()).is_ok()),
+            Ok(mut c) => {
+                on_conn!(&mut c.conn(), c => sqlx::query("SELECT 1").execute(c).await.map(|r| r.rows_affected()).is_ok())
+            }
             Err(_) => false,
         }
     }

@@ -110,7 +110,8 @@ impl Row {
     }
 }
 
-const COLUMNS: &str = "id, user_id, tenant_id, status, login_id, channel, template_key, lang, redirect_url, grants,
+const COLUMNS: &str =
+    "id, user_id, tenant_id, status, login_id, channel, template_key, lang, redirect_url, grants,
     invited_by, created_at, expires_at, sent_at, resent_at, resent_count, accepted_at";
 
 pub struct NewInvitation<'a> {
@@ -127,7 +128,11 @@ pub struct NewInvitation<'a> {
 }
 
 #[tracing::instrument(skip(c, new))]
-pub async fn insert(c: &mut Conn<'_>, new: NewInvitation<'_>, now: DateTime<Utc>) -> anyhow::Result<Uuid> {
+pub async fn insert(
+    c: &mut Conn<'_>,
+    new: NewInvitation<'_>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Uuid> {
     let id = Uuid::new_v4();
     let sql = "INSERT INTO invitations (id, user_id, tenant_id, status, login_id, channel, template_key, lang,
                    redirect_url, grants, invited_by, created_at, expires_at, resent_count)
@@ -155,27 +160,40 @@ pub async fn insert(c: &mut Conn<'_>, new: NewInvitation<'_>, now: DateTime<Utc>
 pub async fn find(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<Option<Invitation>> {
     let sql = format!("SELECT {COLUMNS} FROM invitations WHERE id = $1");
     let row: Option<Row> =
-        on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await).context("finding invitation")?;
+        on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)
+            .context("finding invitation")?;
     row.map(Row::into_domain).transpose()
 }
 
 /// The user's newest invitation, if any.
-pub async fn latest_for_user(c: &mut Conn<'_>, user_id: Uuid) -> anyhow::Result<Option<Invitation>> {
-    let sql = format!("SELECT {COLUMNS} FROM invitations WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1");
+pub async fn latest_for_user(
+    c: &mut Conn<'_>,
+    user_id: Uuid,
+) -> anyhow::Result<Option<Invitation>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM invitations WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1"
+    );
     let row: Option<Row> = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_optional(c).await)
         .context("finding latest invitation")?;
     row.map(Row::into_domain).transpose()
 }
 
 pub async fn list_for_user(c: &mut Conn<'_>, user_id: Uuid) -> anyhow::Result<Vec<Invitation>> {
-    let sql = format!("SELECT {COLUMNS} FROM invitations WHERE user_id = $1 ORDER BY created_at DESC");
-    let rows: Vec<Row> = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(c).await)
-        .context("listing invitations of a user")?;
+    let sql =
+        format!("SELECT {COLUMNS} FROM invitations WHERE user_id = $1 ORDER BY created_at DESC");
+    let rows: Vec<Row> =
+        on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(c).await)
+            .context("listing invitations of a user")?;
     rows.into_iter().map(Row::into_domain).collect()
 }
 
 /// Move an invitation to `status`, stamping `accepted_at` or `closed_at`.
-pub async fn set_status(c: &mut Conn<'_>, id: Uuid, status: InvitationStatus, now: DateTime<Utc>) -> anyhow::Result<()> {
+pub async fn set_status(
+    c: &mut Conn<'_>,
+    id: Uuid,
+    status: InvitationStatus,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let sql = "UPDATE invitations SET status = $1,
                    accepted_at = CASE WHEN $1 = 'accepted' THEN $2 ELSE accepted_at END,
                    closed_at = CASE WHEN $1 IN ('revoked', 'declined', 'expired') THEN $2 ELSE closed_at END
@@ -186,7 +204,12 @@ pub async fn set_status(c: &mut Conn<'_>, id: Uuid, status: InvitationStatus, no
 }
 
 /// Resend bookkeeping: pending again, expiry restarted, counter bumped.
-pub async fn mark_resent(c: &mut Conn<'_>, id: Uuid, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> anyhow::Result<()> {
+pub async fn mark_resent(
+    c: &mut Conn<'_>,
+    id: Uuid,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let sql = "UPDATE invitations SET status = 'pending', expires_at = $1, resent_at = $2,
                    resent_count = resent_count + 1, closed_at = NULL
                WHERE id = $3";
@@ -201,7 +224,12 @@ pub async fn mark_sent(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> anyhow
 }
 
 /// Expire every other pending invitation of a user who just became active.
-pub async fn expire_others(c: &mut Conn<'_>, user_id: Uuid, except: Option<Uuid>, now: DateTime<Utc>) -> anyhow::Result<u64> {
+pub async fn expire_others(
+    c: &mut Conn<'_>,
+    user_id: Uuid,
+    except: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<u64> {
     let sql = "UPDATE invitations SET status = 'expired', closed_at = $1
                WHERE user_id = $2 AND status = 'pending' AND ($3 IS NULL OR id <> $3)";
     let n = on_conn!(c, c => sqlx::query(sql).bind(now).bind(user_id).bind(except).execute(c).await.map(|r| r.rows_affected()))
@@ -210,8 +238,14 @@ pub async fn expire_others(c: &mut Conn<'_>, user_id: Uuid, except: Option<Uuid>
 }
 
 /// Pending invitations whose time is up, for the sweeper.
-pub async fn due_for_expiry(c: &mut Conn<'_>, now: DateTime<Utc>, limit: i64) -> anyhow::Result<Vec<Invitation>> {
-    let sql = format!("SELECT {COLUMNS} FROM invitations WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2");
+pub async fn due_for_expiry(
+    c: &mut Conn<'_>,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> anyhow::Result<Vec<Invitation>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM invitations WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2"
+    );
     let rows: Vec<Row> = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now).bind(limit).fetch_all(c).await)
         .context("finding invitations due for expiry")?;
     rows.into_iter().map(Row::into_domain).collect()
@@ -257,7 +291,8 @@ pub async fn insert_link(
 pub async fn supersede_links_of_user(c: &mut Conn<'_>, user_id: Uuid) -> anyhow::Result<()> {
     let sql = "UPDATE invitation_links SET state = 'superseded'
                WHERE state = 'live' AND invitation_id IN (SELECT id FROM invitations WHERE user_id = $1)";
-    on_conn!(c, c => sqlx::query(sql).bind(user_id).execute(c).await.map(|r| r.rows_affected())).context("superseding links")?;
+    on_conn!(c, c => sqlx::query(sql).bind(user_id).execute(c).await.map(|r| r.rows_affected()))
+        .context("superseding links")?;
     Ok(())
 }
 
@@ -278,16 +313,28 @@ struct LinkRow {
 
 /// The link with this token hash and its invitation.
 #[tracing::instrument(skip_all)]
-pub async fn find_by_token_hash(c: &mut Conn<'_>, token_hash: &str) -> anyhow::Result<Option<(Link, Invitation)>> {
+pub async fn find_by_token_hash(
+    c: &mut Conn<'_>,
+    token_hash: &str,
+) -> anyhow::Result<Option<(Link, Invitation)>> {
     let sql = "SELECT state, expires_at AS link_expires_at, invitation_id FROM invitation_links WHERE token_hash = $1";
     let row: Option<LinkRow> =
-        on_conn!(c, c => sqlx::query_as(sql).bind(token_hash).fetch_optional(c).await).context("finding link")?;
+        on_conn!(c, c => sqlx::query_as(sql).bind(token_hash).fetch_optional(c).await)
+            .context("finding link")?;
     let Some(row) = row else { return Ok(None) };
     let state = match row.state.as_str() {
         "live" => LinkState::Live,
         "superseded" => LinkState::Superseded,
         _ => LinkState::Used,
     };
-    let invitation = find(c, row.invitation_id).await?.context("link without invitation")?;
-    Ok(Some((Link { state, expires_at: row.link_expires_at }, invitation)))
+    let invitation = find(c, row.invitation_id)
+        .await?
+        .context("link without invitation")?;
+    Ok(Some((
+        Link {
+            state,
+            expires_at: row.link_expires_at,
+        },
+        invitation,
+    )))
 }

@@ -20,13 +20,20 @@ pub async fn list(c: &mut Conn<'_>) -> anyhow::Result<Vec<Role>> {
 
 pub async fn exists(c: &mut Conn<'_>, name: &str) -> anyhow::Result<bool> {
     let sql = "SELECT COUNT(*) FROM roles WHERE name = $1";
-    let n: i64 = on_conn!(c, c => sqlx::query_scalar(sql).bind(name).fetch_one(c).await).context("checking role")?;
+    let n: i64 = on_conn!(c, c => sqlx::query_scalar(sql).bind(name).fetch_one(c).await)
+        .context("checking role")?;
     Ok(n > 0)
 }
 
 /// A taken name is a unique-key violation.
-pub async fn insert(c: &mut Conn<'_>, name: &str, description: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
-    let sql = "INSERT INTO roles (name, description, console, created_at) VALUES ($1, $2, FALSE, $3)";
+pub async fn insert(
+    c: &mut Conn<'_>,
+    name: &str,
+    description: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let sql =
+        "INSERT INTO roles (name, description, console, created_at) VALUES ($1, $2, FALSE, $3)";
     on_conn!(c, c => sqlx::query(sql).bind(name).bind(description).bind(now).execute(c).await.map(|r| r.rows_affected())).context("inserting role")?;
     Ok(())
 }

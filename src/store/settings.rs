@@ -28,7 +28,8 @@ struct Row {
 pub async fn get(c: &mut Conn<'_>) -> anyhow::Result<AccountSettings> {
     let sql = "SELECT account_name, invitation_lifetime_secs, link_lifetime_secs, resend_cooldown_secs, default_lang
                FROM account_settings WHERE id = 1";
-    let r: Row = on_conn!(c, c => sqlx::query_as(sql).fetch_one(c).await).context("reading account settings")?;
+    let r: Row = on_conn!(c, c => sqlx::query_as(sql).fetch_one(c).await)
+        .context("reading account settings")?;
     Ok(AccountSettings {
         account_name: r.account_name,
         invitation_lifetime: Duration::seconds(r.invitation_lifetime_secs),

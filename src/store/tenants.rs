@@ -26,9 +26,15 @@ pub async fn find(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<Option<Tenant>> 
 }
 
 /// A taken slug is a unique-key violation.
-pub async fn insert(c: &mut Conn<'_>, name: &str, slug: &str, now: DateTime<Utc>) -> anyhow::Result<Uuid> {
+pub async fn insert(
+    c: &mut Conn<'_>,
+    name: &str,
+    slug: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Uuid> {
     let id = Uuid::new_v4();
-    let sql = "INSERT INTO tenants (id, name, slug, disabled, created_at) VALUES ($1, $2, $3, FALSE, $4)";
+    let sql =
+        "INSERT INTO tenants (id, name, slug, disabled, created_at) VALUES ($1, $2, $3, FALSE, $4)";
     on_conn!(c, c => sqlx::query(sql).bind(id).bind(name).bind(slug).bind(now).execute(c).await.map(|r| r.rows_affected())).context("inserting tenant")?;
     Ok(id)
 }

@@ -33,7 +33,9 @@ impl User {
         if !self.display_name.is_empty() {
             return self.display_name.clone();
         }
-        format!("{} {}", self.given_name, self.family_name).trim().to_string()
+        format!("{} {}", self.given_name, self.family_name)
+            .trim()
+            .to_string()
     }
 }
 
@@ -54,7 +56,8 @@ struct UserRow {
 impl UserRow {
     fn into_domain(self) -> anyhow::Result<User> {
         Ok(User {
-            status: UserStatus::parse(&self.status).with_context(|| format!("unknown user status {}", self.status))?,
+            status: UserStatus::parse(&self.status)
+                .with_context(|| format!("unknown user status {}", self.status))?,
             id: self.id,
             login_id: self.login_id,
             display_name: self.display_name,
@@ -68,7 +71,8 @@ impl UserRow {
     }
 }
 
-const SELECT_USER: &str = "SELECT u.id, l.value AS login_id, u.display_name, u.given_name, u.family_name,
+const SELECT_USER: &str =
+    "SELECT u.id, l.value AS login_id, u.display_name, u.given_name, u.family_name,
         u.custom_attributes, u.password_hash, u.status, u.invited_by, u.created_at
     FROM users u JOIN login_ids l ON l.user_id = u.id";
 
@@ -85,7 +89,11 @@ pub struct NewUser<'a> {
 /// Insert a user and their login ID. A taken login ID is a unique-key
 /// violation (see [`super::is_unique_violation`]).
 #[tracing::instrument(skip(c, new), fields(login_id = %new.login_id))]
-pub async fn insert(c: &mut Conn<'_>, new: NewUser<'_>, now: DateTime<Utc>) -> anyhow::Result<Uuid> {
+pub async fn insert(
+    c: &mut Conn<'_>,
+    new: NewUser<'_>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Uuid> {
     let id = Uuid::new_v4();
     let sql = "INSERT INTO users (id, given_name, family_name, custom_attributes, password_hash, status, invited_by, created_at, updated_at)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)";
@@ -116,7 +124,8 @@ pub async fn insert(c: &mut Conn<'_>, new: NewUser<'_>, now: DateTime<Utc>) -> a
 pub async fn find(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<Option<User>> {
     let sql = format!("{SELECT_USER} WHERE u.id = $1 ORDER BY l.created_at LIMIT 1");
     let row: Option<UserRow> =
-        on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await).context("finding user")?;
+        on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)
+            .context("finding user")?;
     row.map(UserRow::into_domain).transpose()
 }
 
@@ -128,7 +137,12 @@ pub async fn find_by_login_id(c: &mut Conn<'_>, login_id: &str) -> anyhow::Resul
     row.map(UserRow::into_domain).transpose()
 }
 
-pub async fn set_status(c: &mut Conn<'_>, id: Uuid, status: UserStatus, now: DateTime<Utc>) -> anyhow::Result<()> {
+pub async fn set_status(
+    c: &mut Conn<'_>,
+    id: Uuid,
+    status: UserStatus,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let sql = "UPDATE users SET status = $1, updated_at = $2 WHERE id = $3";
     on_conn!(c, c => sqlx::query(sql).bind(status.as_str()).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected())).context("setting user status")?;
     Ok(())
@@ -187,11 +201,17 @@ pub async fn touch_login(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> anyh
 /// Every role name the user holds, in any scope.
 pub async fn roles_of(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<Vec<String>> {
     let sql = "SELECT DISTINCT role FROM user_roles WHERE user_id = $1 ORDER BY role";
-    on_conn!(c, c => sqlx::query_scalar(sql).bind(id).fetch_all(c).await).context("reading user roles")
+    on_conn!(c, c => sqlx::query_scalar(sql).bind(id).fetch_all(c).await)
+        .context("reading user roles")
 }
 
 /// Grant a role (project-wide with `tenant = None`); granting twice is a no-op.
-pub async fn grant_role(c: &mut Conn<'_>, id: Uuid, role: &str, tenant: Option<Uuid>) -> anyhow::Result<()> {
+pub async fn grant_role(
+    c: &mut Conn<'_>,
+    id: Uuid,
+    role: &str,
+    tenant: Option<Uuid>,
+) -> anyhow::Result<()> {
     let sql = "INSERT INTO user_roles (user_id, role, tenant_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
     on_conn!(c, c => sqlx::query(sql).bind(id).bind(role).bind(tenant.unwrap_or(PROJECT_SCOPE)).execute(c).await.map(|r| r.rows_affected()))
         .context("granting role")?;
@@ -199,20 +219,23 @@ pub async fn grant_role(c: &mut Conn<'_>, id: Uuid, role: &str, tenant: Option<U
 }
 
 pub async fn add_tenant(c: &mut Conn<'_>, id: Uuid, tenant: Uuid) -> anyhow::Result<()> {
-    let sql = "INSERT INTO user_tenants (user_id, tenant_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+    let sql =
+        "INSERT INTO user_tenants (user_id, tenant_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
     on_conn!(c, c => sqlx::query(sql).bind(id).bind(tenant).execute(c).await.map(|r| r.rows_affected())).context("adding tenant")?;
     Ok(())
 }
 
 pub async fn tenant_names_of(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<Vec<String>> {
     let sql = "SELECT t.name FROM user_tenants ut JOIN tenants t ON t.id = ut.tenant_id WHERE ut.user_id = $1 ORDER BY t.name";
-    on_conn!(c, c => sqlx::query_scalar(sql).bind(id).fetch_all(c).await).context("reading user tenants")
+    on_conn!(c, c => sqlx::query_scalar(sql).bind(id).fetch_all(c).await)
+        .context("reading user tenants")
 }
 
 /// Is there an active user holding the admin role?
 pub async fn admin_exists(c: &mut Conn<'_>) -> anyhow::Result<bool> {
     let sql = "SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.role = 'admin' AND u.status = 'active'";
-    let n: i64 = on_conn!(c, c => sqlx::query_scalar(sql).fetch_one(c).await).context("counting admins")?;
+    let n: i64 =
+        on_conn!(c, c => sqlx::query_scalar(sql).fetch_one(c).await).context("counting admins")?;
     Ok(n > 0)
 }
 
@@ -238,7 +261,9 @@ impl Listed {
         if !self.display_name.is_empty() {
             return self.display_name.clone();
         }
-        format!("{} {}", self.given_name, self.family_name).trim().to_string()
+        format!("{} {}", self.given_name, self.family_name)
+            .trim()
+            .to_string()
     }
 }
 
@@ -260,7 +285,15 @@ const LIST_WHERE: &str = "WHERE ($1 IS NULL OR u.status = $1)
 /// A page of users, newest first, with the total that matches.
 #[tracing::instrument(skip(c, q))]
 pub async fn list(c: &mut Conn<'_>, q: &ListQuery<'_>) -> anyhow::Result<(Vec<Listed>, i64)> {
-    let pattern = q.search.map(|s| format!("%{}%", s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    let pattern = q.search.map(|s| {
+        format!(
+            "%{}%",
+            s.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    });
     let status = q.status.map(UserStatus::as_str);
     let count_sql = format!("SELECT COUNT(*) {LIST_FROM} {LIST_WHERE}");
     let total: i64 = on_conn!(c, c => sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))

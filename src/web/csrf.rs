@@ -29,12 +29,22 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 }
 
 fn submitted_token(body: &[u8]) -> Option<String> {
-    url::form_urlencoded::parse(body).find(|(k, _)| k == FIELD).map(|(_, v)| v.into_owned())
+    url::form_urlencoded::parse(body)
+        .find(|(k, _)| k == FIELD)
+        .map(|(_, v)| v.into_owned())
 }
 
-pub async fn protect(mut req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
-    let existing = req.cookie(COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() == 43);
-    let token = existing.clone().unwrap_or_else(|| Token::generate().as_str().to_string());
+pub async fn protect(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let existing = req
+        .cookie(COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 43);
+    let token = existing
+        .clone()
+        .unwrap_or_else(|| Token::generate().as_str().to_string());
     req.extensions_mut().insert(CsrfToken(token.clone()));
 
     if req.method() == Method::POST {
@@ -46,7 +56,8 @@ pub async fn protect(mut req: ServiceRequest, next: Next<impl MessageBody + 'sta
         if !ok {
             tracing::warn!(path = %req.path(), "POST refused: missing or wrong CSRF token");
             let (http_req, _) = req.into_parts();
-            let response = actix_web::ResponseError::error_response(&super::error::AppError::CsrfRejected);
+            let response =
+                actix_web::ResponseError::error_response(&super::error::AppError::CsrfRejected);
             return Ok(ServiceResponse::new(http_req, response));
         }
         req.set_payload(bytes_payload(body));
@@ -57,14 +68,20 @@ pub async fn protect(mut req: ServiceRequest, next: Next<impl MessageBody + 'sta
         .is_some_and(|s| s.config.secure_cookies);
     let mut res = next.call(req).await?.map_into_boxed_body();
     if existing.is_none() {
-        let cookie = Cookie::build(COOKIE, token).path("/").http_only(true).secure(secure).same_site(SameSite::Lax).finish();
+        let cookie = Cookie::build(COOKIE, token)
+            .path("/")
+            .http_only(true)
+            .secure(secure)
+            .same_site(SameSite::Lax)
+            .finish();
         res.response_mut().add_cookie(&cookie)?;
     }
     Ok(res)
 }
 
 fn bytes_payload(body: Bytes) -> Payload {
-    let stream = futures_util::stream::once(async move { Ok::<_, actix_web::error::PayloadError>(body) });
+    let stream =
+        futures_util::stream::once(async move { Ok::<_, actix_web::error::PayloadError>(body) });
     Payload::from(Box::pin(stream) as std::pin::Pin<Box<dyn futures_util::Stream<Item = _>>>)
 }
 
@@ -74,6 +91,8 @@ impl FromRequest for CsrfToken {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = req.extensions().get::<CsrfToken>().cloned();
-        ready(token.ok_or_else(|| actix_web::error::ErrorInternalServerError("CSRF middleware not installed")))
+        ready(token.ok_or_else(|| {
+            actix_web::error::ErrorInternalServerError("CSRF middleware not installed")
+        }))
     }
 }

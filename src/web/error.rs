@@ -30,9 +30,13 @@ impl From<ServiceError> for AppError {
             ServiceError::NotFound => Self::NotFound,
             ServiceError::Forbidden(_) => Self::Forbidden,
             ServiceError::Refused(m) => Self::BadRequest(m),
-            ServiceError::Invalid(errors) => {
-                Self::BadRequest(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))
-            }
+            ServiceError::Invalid(errors) => Self::BadRequest(
+                errors
+                    .into_iter()
+                    .map(|e| e.message)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
             ServiceError::Unexpected(e) => Self::Unexpected(e),
         }
     }
@@ -47,8 +51,12 @@ struct ErrorPage<'a> {
 
 /// Render a bare page (no console navigation) with a status code.
 pub fn page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    let body = ErrorPage { title, message }.render().unwrap_or_else(|_| message.to_string());
-    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body)
+    let body = ErrorPage { title, message }
+        .render()
+        .unwrap_or_else(|_| message.to_string());
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
 }
 
 impl ResponseError for AppError {
@@ -66,22 +74,43 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         match self {
-            Self::NotFound => page(status, "Page not found", "There is nothing at this address. Check the link, or go back to the console."),
-            Self::Forbidden => page(status, "Not allowed", "Your role does not allow this. Ask an administrator if you need it. This attempt has been recorded."),
+            Self::NotFound => page(
+                status,
+                "Page not found",
+                "There is nothing at this address. Check the link, or go back to the console.",
+            ),
+            Self::Forbidden => page(
+                status,
+                "Not allowed",
+                "Your role does not allow this. Ask an administrator if you need it. This attempt has been recorded.",
+            ),
             Self::CsrfRejected => page(
                 status,
                 "This form has expired",
                 "For your security the form could not be accepted. Go back, reload the page and submit it again.",
             ),
-            Self::TooManyRequests => page(status, "Too many attempts", "Please wait a minute and try again."),
+            Self::TooManyRequests => page(
+                status,
+                "Too many attempts",
+                "Please wait a minute and try again.",
+            ),
             Self::LoginRequired(next) => {
-                let target = format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
-                HttpResponse::SeeOther().insert_header((header::LOCATION, target)).finish()
+                let target = format!(
+                    "/login?next={}",
+                    url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+                );
+                HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, target))
+                    .finish()
             }
             Self::BadRequest(m) => page(status, "That did not work", m),
             Self::Unexpected(e) => {
                 tracing::error!(error = ?e, "request failed");
-                page(status, "Something went wrong", "An unexpected error happened. It has been logged; please try again.")
+                page(
+                    status,
+                    "Something went wrong",
+                    "An unexpected error happened. It has been logged; please try again.",
+                )
             }
         }
     }
@@ -89,11 +118,15 @@ impl ResponseError for AppError {
 
 /// 303 to `to` (redirect after POST).
 pub fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, to.to_string())).finish()
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to.to_string()))
+        .finish()
 }
 
 /// Render a template as an HTML response with `status`.
 pub fn render(status: StatusCode, template: &impl Template) -> Result<HttpResponse, AppError> {
     let body = template.render().map_err(anyhow::Error::from)?;
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body))
 }

@@ -43,8 +43,13 @@ async fn fresh_database(dir: &tempfile::TempDir) -> String {
     match std::env::var("USHER_TEST_POSTGRES") {
         Ok(server) if !server.is_empty() => {
             let name = format!("usher_test_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(&server).await.expect("USHER_TEST_POSTGRES must reach PostgreSQL");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create test database");
+            let mut conn = sqlx::PgConnection::connect(&server)
+                .await
+                .expect("USHER_TEST_POSTGRES must reach PostgreSQL");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
             let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
             format!("{base}/{name}")
         }
@@ -72,7 +77,12 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     build(dir, database_url, smtp, options.env).await
 }
 
-async fn build(dir: tempfile::TempDir, database_url: String, smtp: SmtpSink, env: Vec<(&'static str, String)>) -> TestApp {
+async fn build(
+    dir: tempfile::TempDir,
+    database_url: String,
+    smtp: SmtpSink,
+    env: Vec<(&'static str, String)>,
+) -> TestApp {
     let mut vars: HashMap<&str, String> = HashMap::from([
         ("DATABASE_URL", database_url),
         ("USHER_LISTEN", "127.0.0.1:0".to_string()),
@@ -84,7 +94,9 @@ async fn build(dir: tempfile::TempDir, database_url: String, smtp: SmtpSink, env
         vars.insert(k, v);
     }
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings");
-    let app = Application::build(settings).await.expect("application builds");
+    let app = Application::build(settings)
+        .await
+        .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
@@ -94,7 +106,14 @@ async fn build(dir: tempfile::TempDir, database_url: String, smtp: SmtpSink, env
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    TestApp { address, client, jar, smtp, state, _dir: dir }
+    TestApp {
+        address,
+        client,
+        jar,
+        smtp,
+        state,
+        _dir: dir,
+    }
 }
 
 impl TestApp {
@@ -103,7 +122,11 @@ impl TestApp {
     }
 
     pub fn url(&self, path: &str) -> String {
-        if path.starts_with("http") { path.to_string() } else { format!("{}{path}", self.address) }
+        if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.address)
+        }
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -121,7 +144,8 @@ impl TestApp {
             return token;
         }
         self.get("/login").await;
-        self.csrf_cookie(&url).expect("the server sets a CSRF cookie")
+        self.csrf_cookie(&url)
+            .expect("the server sets a CSRF cookie")
     }
 
     fn csrf_cookie(&self, url: &reqwest::Url) -> Option<String> {
@@ -138,12 +162,22 @@ impl TestApp {
         let token = self.csrf().await;
         let mut body: Vec<(&str, &str)> = fields.to_vec();
         body.push(("csrf_token", &token));
-        self.client.post(self.url(path)).form(&body).send().await.expect("POST")
+        self.client
+            .post(self.url(path))
+            .form(&body)
+            .send()
+            .await
+            .expect("POST")
     }
 
     /// POST exactly these fields (no CSRF token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        self.client.post(self.url(path)).form(fields).send().await.expect("POST")
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST")
     }
 
     /// An active user holding `roles` (project-wide), created directly.
@@ -154,22 +188,31 @@ impl TestApp {
             password: PASSWORD.into(),
             password_confirm: PASSWORD.into(),
         };
-        let id = accounts::create_admin(&self.state, form, None, &Actor::system()).await.expect("user created");
+        let id = accounts::create_admin(&self.state, form, None, &Actor::system())
+            .await
+            .expect("user created");
         let mut tx = self.db().begin().await.unwrap();
         let sql = "DELETE FROM user_roles WHERE user_id = $1";
         match tx.conn() {
-            usher::store::Conn::Sqlite(c) => sqlx::query(sql).bind(id).execute(&mut *c).await.map(|_| ()),
-            usher::store::Conn::Postgres(c) => sqlx::query(sql).bind(id).execute(&mut *c).await.map(|_| ()),
+            usher::store::Conn::Sqlite(c) => {
+                sqlx::query(sql).bind(id).execute(&mut *c).await.map(|_| ())
+            }
+            usher::store::Conn::Postgres(c) => {
+                sqlx::query(sql).bind(id).execute(&mut *c).await.map(|_| ())
+            }
         }
         .unwrap();
         for role in roles {
-            users::grant_role(&mut tx.conn(), id, role, None).await.unwrap();
+            users::grant_role(&mut tx.conn(), id, role, None)
+                .await
+                .unwrap();
         }
         tx.commit().await.unwrap();
     }
 
     pub async fn login(&self, email: &str) -> reqwest::Response {
-        self.post_form("/login", &[("email", email), ("password", PASSWORD)]).await
+        self.post_form("/login", &[("email", email), ("password", PASSWORD)])
+            .await
     }
 
     /// An admin, signed in.
@@ -179,7 +222,12 @@ impl TestApp {
     }
 
     pub async fn invite(&self, login_id: &str, extra: &[(&str, &str)]) -> reqwest::Response {
-        let mut fields = vec![("login_id", login_id), ("given_name", "Ada"), ("family_name", "Lovelace"), ("send_now", "on")];
+        let mut fields = vec![
+            ("login_id", login_id),
+            ("given_name", "Ada"),
+            ("family_name", "Lovelace"),
+            ("send_now", "on"),
+        ];
         fields.extend_from_slice(extra);
         self.post_form("/admin/invitations", &fields).await
     }
@@ -189,8 +237,16 @@ impl TestApp {
     pub async fn exec(&self, sql: &'static str, login_id: &str) {
         let mut c = self.db().acquire().await.unwrap();
         match c.conn() {
-            usher::store::Conn::Sqlite(c) => sqlx::query(sql).bind(login_id).execute(&mut *c).await.map(|_| ()),
-            usher::store::Conn::Postgres(c) => sqlx::query(sql).bind(login_id).execute(&mut *c).await.map(|_| ()),
+            usher::store::Conn::Sqlite(c) => sqlx::query(sql)
+                .bind(login_id)
+                .execute(&mut *c)
+                .await
+                .map(|_| ()),
+            usher::store::Conn::Postgres(c) => sqlx::query(sql)
+                .bind(login_id)
+                .execute(&mut *c)
+                .await
+                .map(|_| ()),
         }
         .unwrap();
     }
@@ -198,8 +254,18 @@ impl TestApp {
     pub async fn scalar(&self, sql: &'static str, arg: &str) -> String {
         let mut c = self.db().acquire().await.unwrap();
         match c.conn() {
-            usher::store::Conn::Sqlite(c) => sqlx::query_scalar::<_, String>(sql).bind(arg).fetch_one(&mut *c).await,
-            usher::store::Conn::Postgres(c) => sqlx::query_scalar::<_, String>(sql).bind(arg).fetch_one(&mut *c).await,
+            usher::store::Conn::Sqlite(c) => {
+                sqlx::query_scalar::<_, String>(sql)
+                    .bind(arg)
+                    .fetch_one(&mut *c)
+                    .await
+            }
+            usher::store::Conn::Postgres(c) => {
+                sqlx::query_scalar::<_, String>(sql)
+                    .bind(arg)
+                    .fetch_one(&mut *c)
+                    .await
+            }
         }
         .unwrap()
     }
@@ -208,19 +274,37 @@ impl TestApp {
         let sql = "SELECT user_id FROM login_ids WHERE value = $1";
         let mut c = self.db().acquire().await.unwrap();
         match c.conn() {
-            usher::store::Conn::Sqlite(c) => sqlx::query_scalar(sql).bind(login_id).fetch_one(&mut *c).await,
-            usher::store::Conn::Postgres(c) => sqlx::query_scalar(sql).bind(login_id).fetch_one(&mut *c).await,
+            usher::store::Conn::Sqlite(c) => {
+                sqlx::query_scalar(sql)
+                    .bind(login_id)
+                    .fetch_one(&mut *c)
+                    .await
+            }
+            usher::store::Conn::Postgres(c) => {
+                sqlx::query_scalar(sql)
+                    .bind(login_id)
+                    .fetch_one(&mut *c)
+                    .await
+            }
         }
         .unwrap()
     }
 
     /// The user's status as the users table shows it.
     pub async fn user_status(&self, login_id: &str) -> String {
-        self.scalar("SELECT u.status FROM users u JOIN login_ids l ON l.user_id = u.id WHERE l.value = $1", login_id).await
+        self.scalar(
+            "SELECT u.status FROM users u JOIN login_ids l ON l.user_id = u.id WHERE l.value = $1",
+            login_id,
+        )
+        .await
     }
 
     pub async fn invitation_status(&self, login_id: &str) -> String {
-        self.scalar("SELECT status FROM invitations WHERE login_id = $1 ORDER BY created_at DESC LIMIT 1", login_id).await
+        self.scalar(
+            "SELECT status FROM invitations WHERE login_id = $1 ORDER BY created_at DESC LIMIT 1",
+            login_id,
+        )
+        .await
     }
 }
 
@@ -232,7 +316,9 @@ pub fn invite_link(mail: &ReceivedMail) -> String {
 pub fn link_in(text: &str) -> String {
     let start = text.find("http://").expect("a link in the message");
     let rest = &text[start..];
-    let end = rest.find(|c: char| c.is_whitespace() || c == '"' || c == '<').unwrap_or(rest.len());
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == '"' || c == '<')
+        .unwrap_or(rest.len());
     let link = rest[..end].to_string();
     assert!(link.contains("/invite/"), "not an invitation link: {link}");
     link

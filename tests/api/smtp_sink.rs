@@ -58,13 +58,21 @@ impl SmtpSink {
             let upper = line.to_uppercase();
             let reply: &[u8] = if upper.starts_with("EHLO") {
                 b"250-sink\r\n250 8BITMIME\r\n"
-            } else if upper.starts_with("HELO") || upper.starts_with("MAIL") || upper.starts_with("RSET") || upper.starts_with("NOOP") {
+            } else if upper.starts_with("HELO")
+                || upper.starts_with("MAIL")
+                || upper.starts_with("RSET")
+                || upper.starts_with("NOOP")
+            {
                 if upper.starts_with("RSET") {
                     to.clear();
                 }
                 b"250 OK\r\n"
             } else if upper.starts_with("RCPT") {
-                let addr = line.trim().trim_start_matches(|c| c != '<').trim_matches(|c| c == '<' || c == '>').to_string();
+                let addr = line
+                    .trim()
+                    .trim_start_matches(|c| c != '<')
+                    .trim_matches(|c| c == '<' || c == '>')
+                    .to_string();
                 to.push(addr);
                 b"250 OK\r\n"
             } else if upper.starts_with("DATA") {
@@ -78,9 +86,16 @@ impl SmtpSink {
                     if line == ".\r\n" || line == ".\n" {
                         break;
                     }
-                    data.push_str(line.strip_prefix('.').filter(|_| line.starts_with("..")).unwrap_or(&line));
+                    data.push_str(
+                        line.strip_prefix('.')
+                            .filter(|_| line.starts_with(".."))
+                            .unwrap_or(&line),
+                    );
                 }
-                self.mails.lock().unwrap().push(ReceivedMail { to: std::mem::take(&mut to), data });
+                self.mails.lock().unwrap().push(ReceivedMail {
+                    to: std::mem::take(&mut to),
+                    data,
+                });
                 self.arrived.notify_waiters();
                 b"250 queued\r\n"
             } else if upper.starts_with("QUIT") {
@@ -103,7 +118,14 @@ impl SmtpSink {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         loop {
             let arrived = self.arrived.notified();
-            if let Some(m) = self.mails.lock().unwrap().iter().filter(|m| m.to.iter().any(|t| t == recipient)).nth(n - 1) {
+            if let Some(m) = self
+                .mails
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|m| m.to.iter().any(|t| t == recipient))
+                .nth(n - 1)
+            {
                 return m.clone();
             }
             if tokio::time::Instant::now() > deadline {
@@ -114,6 +136,11 @@ impl SmtpSink {
     }
 
     pub fn count_for(&self, recipient: &str) -> usize {
-        self.mails.lock().unwrap().iter().filter(|m| m.to.iter().any(|t| t == recipient)).count()
+        self.mails
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|m| m.to.iter().any(|t| t == recipient))
+            .count()
     }
 }

@@ -50,48 +50,120 @@ pub struct RoleForm {
     description: String,
 }
 
-async fn tenants_view(state: &AppState, g: &Guard<ManageSettings>, name: String, slug: String, errors: FormErrors) -> Result<TenantsPage, AppError> {
+async fn tenants_view(
+    state: &AppState,
+    g: &Guard<ManageSettings>,
+    name: String,
+    slug: String,
+    errors: FormErrors,
+) -> Result<TenantsPage, AppError> {
     let mut c = state.db.acquire().await?;
-    Ok(TenantsPage { page: g.page.clone(), tenants: tenants::list(&mut c.conn()).await?, name, slug, errors })
+    Ok(TenantsPage {
+        page: g.page.clone(),
+        tenants: tenants::list(&mut c.conn()).await?,
+        name,
+        slug,
+        errors,
+    })
 }
 
-async fn roles_view(state: &AppState, g: &Guard<ManageSettings>, name: String, description: String, errors: FormErrors) -> Result<RolesPage, AppError> {
+async fn roles_view(
+    state: &AppState,
+    g: &Guard<ManageSettings>,
+    name: String,
+    description: String,
+    errors: FormErrors,
+) -> Result<RolesPage, AppError> {
     let mut c = state.db.acquire().await?;
-    Ok(RolesPage { page: g.page.clone(), roles: roles::list(&mut c.conn()).await?, name, description, errors })
+    Ok(RolesPage {
+        page: g.page.clone(),
+        roles: roles::list(&mut c.conn()).await?,
+        name,
+        description,
+        errors,
+    })
 }
 
-pub async fn tenants_page(state: web::Data<AppState>, g: Guard<ManageSettings>) -> Result<HttpResponse, AppError> {
-    render(StatusCode::OK, &tenants_view(&state, &g, String::new(), String::new(), FormErrors::default()).await?)
+pub async fn tenants_page(
+    state: web::Data<AppState>,
+    g: Guard<ManageSettings>,
+) -> Result<HttpResponse, AppError> {
+    render(
+        StatusCode::OK,
+        &tenants_view(
+            &state,
+            &g,
+            String::new(),
+            String::new(),
+            FormErrors::default(),
+        )
+        .await?,
+    )
 }
 
-pub async fn create_tenant(state: web::Data<AppState>, g: Guard<ManageSettings>, form: web::Form<TenantForm>) -> Result<HttpResponse, AppError> {
+pub async fn create_tenant(
+    state: web::Data<AppState>,
+    g: Guard<ManageSettings>,
+    form: web::Form<TenantForm>,
+) -> Result<HttpResponse, AppError> {
     let f = form.into_inner();
     match accounts::create_tenant(&state, &g.actor, &f.name, &f.slug).await {
         Ok(_) => {
-            guard::flash(&g.session, "success", format!("Tenant {} created.", f.name.trim()));
+            guard::flash(
+                &g.session,
+                "success",
+                format!("Tenant {} created.", f.name.trim()),
+            );
             Ok(see_other("/admin/tenants"))
         }
         Err(e) => {
             let errors = FormErrors::from_service(e, "name")?;
-            render(StatusCode::UNPROCESSABLE_ENTITY, &tenants_view(&state, &g, f.name, f.slug, errors).await?)
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &tenants_view(&state, &g, f.name, f.slug, errors).await?,
+            )
         }
     }
 }
 
-pub async fn roles_page(state: web::Data<AppState>, g: Guard<ManageSettings>) -> Result<HttpResponse, AppError> {
-    render(StatusCode::OK, &roles_view(&state, &g, String::new(), String::new(), FormErrors::default()).await?)
+pub async fn roles_page(
+    state: web::Data<AppState>,
+    g: Guard<ManageSettings>,
+) -> Result<HttpResponse, AppError> {
+    render(
+        StatusCode::OK,
+        &roles_view(
+            &state,
+            &g,
+            String::new(),
+            String::new(),
+            FormErrors::default(),
+        )
+        .await?,
+    )
 }
 
-pub async fn create_role(state: web::Data<AppState>, g: Guard<ManageSettings>, form: web::Form<RoleForm>) -> Result<HttpResponse, AppError> {
+pub async fn create_role(
+    state: web::Data<AppState>,
+    g: Guard<ManageSettings>,
+    form: web::Form<RoleForm>,
+) -> Result<HttpResponse, AppError> {
     let f = form.into_inner();
     match accounts::create_role(&state, &g.actor, &f.name, &f.description).await {
         Ok(()) => {
-            guard::flash(&g.session, "success", format!("Role {} created.", f.name.trim()));
+            guard::flash(
+                &g.session,
+                "success",
+                format!("Role {} created.", f.name.trim()),
+            );
             Ok(see_other("/admin/roles"))
         }
         Err(e) => {
             let errors = FormErrors::from_service(e, "name")?;
-            render(StatusCode::UNPROCESSABLE_ENTITY, &roles_view(&state, &g, f.name, f.description, errors).await?)
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &roles_view(&state, &g, f.name, f.description, errors).await?,
+            )
         }
     }
 }

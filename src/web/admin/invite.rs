@@ -63,8 +63,13 @@ impl InviteValues {
     /// Validate into a request, or list what is wrong with which field.
     pub fn to_request(&self) -> Result<InviteRequest, FormErrors> {
         let mut errors = FormErrors::default();
-        let login_id = LoginId::parse(&self.login_id).map_err(|m| errors.push("login_id", m)).ok();
-        for (field, value) in [("given_name", &self.given_name), ("family_name", &self.family_name)] {
+        let login_id = LoginId::parse(&self.login_id)
+            .map_err(|m| errors.push("login_id", m))
+            .ok();
+        for (field, value) in [
+            ("given_name", &self.given_name),
+            ("family_name", &self.family_name),
+        ] {
             if value.chars().count() > 100 {
                 errors.push(field, "Use at most 100 characters");
             }
@@ -75,10 +80,27 @@ impl InviteValues {
             if key.is_empty() && value.trim().is_empty() {
                 continue;
             }
-            if key.is_empty() || key.len() > 60 || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-                errors.push("attributes", format!("Attribute names use letters, digits, _ and - (\"{key}\" does not)"));
-            } else if custom_attributes.insert(key.to_string(), serde_json::Value::String(value.trim().to_string())).is_some() {
-                errors.push("attributes", format!("The attribute \"{key}\" is given twice"));
+            if key.is_empty()
+                || key.len() > 60
+                || !key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                errors.push(
+                    "attributes",
+                    format!("Attribute names use letters, digits, _ and - (\"{key}\" does not)"),
+                );
+            } else if custom_attributes
+                .insert(
+                    key.to_string(),
+                    serde_json::Value::String(value.trim().to_string()),
+                )
+                .is_some()
+            {
+                errors.push(
+                    "attributes",
+                    format!("The attribute \"{key}\" is given twice"),
+                );
             }
         }
         let mut tenant_ids = Vec::new();
@@ -96,7 +118,10 @@ impl InviteValues {
         if !redirect.is_empty() {
             match url::Url::parse(redirect) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-                _ => errors.push("redirect_url", "Enter a full web address starting with https://"),
+                _ => errors.push(
+                    "redirect_url",
+                    "Enter a full web address starting with https://",
+                ),
             }
         }
         match login_id {
@@ -105,7 +130,11 @@ impl InviteValues {
                 given_name: self.given_name.trim().to_string(),
                 family_name: self.family_name.trim().to_string(),
                 custom_attributes,
-                grants: Grants { roles: self.roles.clone(), tenants: tenant_ids, tenant_roles: vec![] },
+                grants: Grants {
+                    roles: self.roles.clone(),
+                    tenants: tenant_ids,
+                    tenant_roles: vec![],
+                },
                 send_now: self.send_now,
                 lang: (!lang.is_empty()).then(|| lang.to_string()),
                 redirect_url: (!redirect.is_empty()).then(|| redirect.to_string()),
@@ -133,7 +162,12 @@ pub struct InvitePage {
     pub languages: Vec<Choice>,
 }
 
-async fn form_page(state: &AppState, g: &Guard<Invite>, mut v: InviteValues, errors: FormErrors) -> Result<InvitePage, AppError> {
+async fn form_page(
+    state: &AppState,
+    g: &Guard<Invite>,
+    mut v: InviteValues,
+    errors: FormErrors,
+) -> Result<InvitePage, AppError> {
     let mut c = state.db.acquire().await?;
     let all_roles = roles::list(&mut c.conn()).await?;
     let all_tenants = tenants::list(&mut c.conn()).await?;
@@ -148,48 +182,97 @@ async fn form_page(state: &AppState, g: &Guard<Invite>, mut v: InviteValues, err
         .filter(|r| g.access.can_grant(&r.name))
         .map(|r| Choice {
             checked: v.roles.contains(&r.name),
-            label: if r.description.is_empty() { r.name.clone() } else { format!("{} — {}", r.name, r.description) },
+            label: if r.description.is_empty() {
+                r.name.clone()
+            } else {
+                format!("{} — {}", r.name, r.description)
+            },
             value: r.name,
         })
         .collect();
     let tenants = all_tenants
         .into_iter()
         .filter(|t| !t.disabled)
-        .map(|t| Choice { checked: v.tenants.contains(&t.id.to_string()), value: t.id.to_string(), label: t.name })
+        .map(|t| Choice {
+            checked: v.tenants.contains(&t.id.to_string()),
+            value: t.id.to_string(),
+            label: t.name,
+        })
         .collect();
     let languages = [("en", "English"), ("de", "Deutsch")]
         .into_iter()
-        .map(|(code, label)| Choice { value: code.into(), label: label.into(), checked: v.lang == code })
+        .map(|(code, label)| Choice {
+            value: code.into(),
+            label: label.into(),
+            checked: v.lang == code,
+        })
         .collect();
-    Ok(InvitePage { page: g.page.clone(), v, errors, roles, tenants, languages })
+    Ok(InvitePage {
+        page: g.page.clone(),
+        v,
+        errors,
+        roles,
+        tenants,
+        languages,
+    })
 }
 
-pub async fn invite_form(state: web::Data<AppState>, g: Guard<Invite>) -> Result<HttpResponse, AppError> {
-    let values = InviteValues { send_now: true, ..InviteValues::default() };
-    render(StatusCode::OK, &form_page(&state, &g, values, FormErrors::default()).await?)
+pub async fn invite_form(
+    state: web::Data<AppState>,
+    g: Guard<Invite>,
+) -> Result<HttpResponse, AppError> {
+    let values = InviteValues {
+        send_now: true,
+        ..InviteValues::default()
+    };
+    render(
+        StatusCode::OK,
+        &form_page(&state, &g, values, FormErrors::default()).await?,
+    )
 }
 
-pub async fn send_invite(state: web::Data<AppState>, g: Guard<Invite>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn send_invite(
+    state: web::Data<AppState>,
+    g: Guard<Invite>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let values = InviteValues::from_body(&body);
     let request = match values.to_request() {
         Ok(r) => r,
-        Err(errors) => return render(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&state, &g, values, errors).await?),
+        Err(errors) => {
+            return render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form_page(&state, &g, values, errors).await?,
+            );
+        }
     };
     let login_id = request.login_id.to_string();
     match invitations::create(&state, &g.actor, &g.access, request).await {
         Ok(created) => match created.unsent_link {
             Some(link) => {
-                let page = LinkOncePage { page: g.page.clone(), heading: "Invitation created (not sent)".into(), login_id, link };
+                let page = LinkOncePage {
+                    page: g.page.clone(),
+                    heading: "Invitation created (not sent)".into(),
+                    login_id,
+                    link,
+                };
                 render(StatusCode::OK, &page)
             }
             None => {
-                guard::flash(&g.session, "success", format!("Invitation sent to {login_id}."));
+                guard::flash(
+                    &g.session,
+                    "success",
+                    format!("Invitation sent to {login_id}."),
+                );
                 Ok(see_other("/admin/users"))
             }
         },
         Err(e) => {
             let errors = FormErrors::from_service(e, "login_id")?;
-            render(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&state, &g, values, errors).await?)
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form_page(&state, &g, values, errors).await?,
+            )
         }
     }
 }

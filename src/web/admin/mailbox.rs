@@ -47,11 +47,19 @@ pub struct MailboxPage {
 pub fn linkify(text: &str) -> Vec<(bool, String)> {
     let mut parts = Vec::new();
     let mut rest = text;
-    while let Some(start) = rest.find("http://").into_iter().chain(rest.find("https://")).min() {
+    while let Some(start) = rest
+        .find("http://")
+        .into_iter()
+        .chain(rest.find("https://"))
+        .min()
+    {
         if start > 0 {
             parts.push((false, rest[..start].to_string()));
         }
-        let end = rest[start..].find(char::is_whitespace).map(|e| start + e).unwrap_or(rest.len());
+        let end = rest[start..]
+            .find(char::is_whitespace)
+            .map(|e| start + e)
+            .unwrap_or(rest.len());
         parts.push((true, rest[start..end].to_string()));
         rest = &rest[end..];
     }
@@ -61,12 +69,21 @@ pub fn linkify(text: &str) -> Vec<(bool, String)> {
     parts
 }
 
-pub async fn mailbox_page(state: web::Data<AppState>, g: Guard<ManageSettings>) -> Result<HttpResponse, AppError> {
+pub async fn mailbox_page(
+    state: web::Data<AppState>,
+    g: Guard<ManageSettings>,
+) -> Result<HttpResponse, AppError> {
     let mut c = state.db.acquire().await?;
     let mails = mailbox::list(&mut c.conn(), 100)
         .await?
         .into_iter()
-        .map(|m| MailView { parts: linkify(&m.body_text), channel: m.channel, recipient: m.recipient, subject: m.subject, at: show_time(m.created_at) })
+        .map(|m| MailView {
+            parts: linkify(&m.body_text),
+            channel: m.channel,
+            recipient: m.recipient,
+            subject: m.subject,
+            at: show_time(m.created_at),
+        })
         .collect();
     let now = Utc::now();
     let pending = outbox::undelivered(&mut c.conn(), 200)
@@ -76,17 +93,41 @@ pub async fn mailbox_page(state: web::Data<AppState>, g: Guard<ManageSettings>) 
             id: m.id.to_string(),
             recipient: m.recipient,
             subject: m.subject,
-            status: if m.status == "failed" { "failed — gave up".into() } else if m.attempts > 0 { "retrying".into() } else { "waiting".into() },
+            status: if m.status == "failed" {
+                "failed — gave up".into()
+            } else if m.attempts > 0 {
+                "retrying".into()
+            } else {
+                "waiting".into()
+            },
             attempts: m.attempts,
-            next_attempt: if m.status == "failed" { "—".into() } else if m.next_attempt_at <= now { "now".into() } else { show_time(m.next_attempt_at) },
+            next_attempt: if m.status == "failed" {
+                "—".into()
+            } else if m.next_attempt_at <= now {
+                "now".into()
+            } else {
+                show_time(m.next_attempt_at)
+            },
             last_error: m.last_error.unwrap_or_default(),
         })
         .collect();
     let dev_mode = matches!(state.config.mail, crate::config::MailSettings::DevMailbox);
-    render(StatusCode::OK, &MailboxPage { page: g.page.clone(), dev_mode, mails, pending })
+    render(
+        StatusCode::OK,
+        &MailboxPage {
+            page: g.page.clone(),
+            dev_mode,
+            mails,
+            pending,
+        },
+    )
 }
 
-pub async fn retry_message(state: web::Data<AppState>, g: Guard<ManageSettings>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn retry_message(
+    state: web::Data<AppState>,
+    g: Guard<ManageSettings>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
     let retried = {
         let mut c = state.db.acquire().await?;

@@ -12,23 +12,44 @@ use actix_web::web;
 use super::error::see_other;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin", web::get().to(|| async { see_other("/admin/users") }))
-        .route("/admin/users", web::get().to(users::list_users))
-        .route("/admin/users/{id}/deactivate", web::post().to(users::deactivate_user))
-        .route("/admin/users/{id}/activate", web::post().to(users::activate_user))
-        .route("/admin/invitations/new", web::get().to(invite::invite_form))
-        .route("/admin/invitations", web::post().to(invite::send_invite))
-        .route("/admin/invitations/{id}/resend", web::post().to(invitation_actions::resend_invitation))
-        .route("/admin/invitations/{id}/link", web::post().to(invitation_actions::fresh_link))
-        .route("/admin/invitations/{id}/revoke", web::post().to(invitation_actions::revoke_invitation))
-        .route("/admin/settings", web::get().to(settings::settings_form))
-        .route("/admin/settings", web::post().to(settings::save_settings))
-        .route("/admin/tenants", web::get().to(catalog::tenants_page))
-        .route("/admin/tenants", web::post().to(catalog::create_tenant))
-        .route("/admin/roles", web::get().to(catalog::roles_page))
-        .route("/admin/roles", web::post().to(catalog::create_role))
-        .route("/admin/mailbox", web::get().to(mailbox::mailbox_page))
-        .route("/admin/outbox/{id}/retry", web::post().to(mailbox::retry_message));
+    cfg.route(
+        "/admin",
+        web::get().to(|| async { see_other("/admin/users") }),
+    )
+    .route("/admin/users", web::get().to(users::list_users))
+    .route(
+        "/admin/users/{id}/deactivate",
+        web::post().to(users::deactivate_user),
+    )
+    .route(
+        "/admin/users/{id}/activate",
+        web::post().to(users::activate_user),
+    )
+    .route("/admin/invitations/new", web::get().to(invite::invite_form))
+    .route("/admin/invitations", web::post().to(invite::send_invite))
+    .route(
+        "/admin/invitations/{id}/resend",
+        web::post().to(invitation_actions::resend_invitation),
+    )
+    .route(
+        "/admin/invitations/{id}/link",
+        web::post().to(invitation_actions::fresh_link),
+    )
+    .route(
+        "/admin/invitations/{id}/revoke",
+        web::post().to(invitation_actions::revoke_invitation),
+    )
+    .route("/admin/settings", web::get().to(settings::settings_form))
+    .route("/admin/settings", web::post().to(settings::save_settings))
+    .route("/admin/tenants", web::get().to(catalog::tenants_page))
+    .route("/admin/tenants", web::post().to(catalog::create_tenant))
+    .route("/admin/roles", web::get().to(catalog::roles_page))
+    .route("/admin/roles", web::post().to(catalog::create_role))
+    .route("/admin/mailbox", web::get().to(mailbox::mailbox_page))
+    .route(
+        "/admin/outbox/{id}/retry",
+        web::post().to(mailbox::retry_message),
+    );
 }
 
 /// Parse a path id; anything else is a 404, not a 400.

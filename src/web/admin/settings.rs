@@ -54,16 +54,24 @@ impl SettingsForm {
         let mut errors = FormErrors::default();
         let name = self.account_name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            errors.push("account_name", "Enter an account name of up to 100 characters");
+            errors.push(
+                "account_name",
+                "Enter an account name of up to 100 characters",
+            );
         }
         let invitation = lifetime::parse(&self.invitation_lifetime, &self.invitation_lifetime_unit)
             .map_err(|m| errors.push("invitation_lifetime", m))
             .ok();
-        let link = lifetime::parse(&self.link_lifetime, &self.link_lifetime_unit).map_err(|m| errors.push("link_lifetime", m)).ok();
+        let link = lifetime::parse(&self.link_lifetime, &self.link_lifetime_unit)
+            .map_err(|m| errors.push("link_lifetime", m))
+            .ok();
         let cooldown = match self.resend_cooldown.trim().parse::<i64>() {
             Ok(s) if (0..=86_400).contains(&s) => Some(Duration::seconds(s)),
             _ => {
-                errors.push("resend_cooldown", "Enter a number of seconds from 0 to 86400");
+                errors.push(
+                    "resend_cooldown",
+                    "Enter a number of seconds from 0 to 86400",
+                );
                 None
             }
         };
@@ -71,13 +79,17 @@ impl SettingsForm {
             errors.push("default_lang", "Choose a language from the list");
         }
         match (invitation, link, cooldown) {
-            (Some(invitation_lifetime), Some(link_lifetime), Some(resend_cooldown)) if !errors.any() => Ok(AccountSettings {
-                account_name: name.to_string(),
-                invitation_lifetime,
-                link_lifetime,
-                resend_cooldown,
-                default_lang: self.default_lang.clone(),
-            }),
+            (Some(invitation_lifetime), Some(link_lifetime), Some(resend_cooldown))
+                if !errors.any() =>
+            {
+                Ok(AccountSettings {
+                    account_name: name.to_string(),
+                    invitation_lifetime,
+                    link_lifetime,
+                    resend_cooldown,
+                    default_lang: self.default_lang.clone(),
+                })
+            }
             _ => Err(errors),
         }
     }
@@ -97,12 +109,22 @@ impl SettingsPage {
     }
 }
 
-pub async fn settings_form(state: web::Data<AppState>, g: Guard<ManageSettings>) -> Result<HttpResponse, AppError> {
+pub async fn settings_form(
+    state: web::Data<AppState>,
+    g: Guard<ManageSettings>,
+) -> Result<HttpResponse, AppError> {
     let current = {
         let mut c = state.db.acquire().await?;
         settings::get(&mut c.conn()).await?
     };
-    render(StatusCode::OK, &SettingsPage { page: g.page.clone(), v: SettingsForm::from_settings(&current), errors: FormErrors::default() })
+    render(
+        StatusCode::OK,
+        &SettingsPage {
+            page: g.page.clone(),
+            v: SettingsForm::from_settings(&current),
+            errors: FormErrors::default(),
+        },
+    )
 }
 
 pub async fn save_settings(
@@ -112,7 +134,9 @@ pub async fn save_settings(
 ) -> Result<HttpResponse, AppError> {
     let v = form.into_inner();
     let result = match v.parse() {
-        Ok(new) => accounts::update_settings(&state, &g.actor, new).await.map_err(|e| FormErrors::from_service(e, "account_name")),
+        Ok(new) => accounts::update_settings(&state, &g.actor, new)
+            .await
+            .map_err(|e| FormErrors::from_service(e, "account_name")),
         Err(errors) => Err(Ok(errors)),
     };
     match result {
@@ -120,6 +144,13 @@ pub async fn save_settings(
             guard::flash(&g.session, "success", "Settings saved.");
             Ok(see_other("/admin/settings"))
         }
-        Err(errors) => render(StatusCode::UNPROCESSABLE_ENTITY, &SettingsPage { page: g.page.clone(), v, errors: errors? }),
+        Err(errors) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SettingsPage {
+                page: g.page.clone(),
+                v,
+                errors: errors?,
+            },
+        ),
     }
 }

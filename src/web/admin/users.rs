@@ -7,11 +7,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::parse_id;
-use crate::domain::{
-    access::Capability,
-    invitation::InvitationStatus,
-    user::UserStatus,
-};
+use crate::domain::{access::Capability, invitation::InvitationStatus, user::UserStatus};
 use crate::service::{accounts, show_time};
 use crate::state::AppState;
 use crate::store::users::{self, ListQuery};
@@ -108,9 +104,14 @@ pub async fn list_users(
                 _ => None,
             };
             let invitable = matches!(user_status, UserStatus::Invited | UserStatus::InviteExpired);
-            let live = matches!(inv_status, Some(InvitationStatus::Pending | InvitationStatus::Expired));
+            let live = matches!(
+                inv_status,
+                Some(InvitationStatus::Pending | InvitationStatus::Expired)
+            );
             let invitation_note = match (inv_status, u.invitation_expires_at) {
-                (Some(InvitationStatus::Pending), Some(exp)) if invitable => format!("expires {}", show_time(exp)),
+                (Some(InvitationStatus::Pending), Some(exp)) if invitable => {
+                    format!("expires {}", show_time(exp))
+                }
                 (Some(st), _) if invitable => format!("invitation {}", st.as_str()),
                 _ => String::new(),
             };
@@ -123,10 +124,16 @@ pub async fn list_users(
                 invited_by: u.invited_by_login.clone().unwrap_or_default(),
                 created: show_time(u.created_at),
                 invitation_id: u.invitation_id.map(|i| i.to_string()).unwrap_or_default(),
-                invitation_note: if resent > 0 && invitable { format!("{invitation_note} · resent {resent}×") } else { invitation_note },
+                invitation_note: if resent > 0 && invitable {
+                    format!("{invitation_note} · resent {resent}×")
+                } else {
+                    invitation_note
+                },
                 can_resend: can_invite && invitable && live,
                 can_revoke: can_invite && invitable && live,
-                can_deactivate: can_manage && user_status == UserStatus::Active && u.id != g.user.id,
+                can_deactivate: can_manage
+                    && user_status == UserStatus::Active
+                    && u.id != g.user.id,
                 can_activate: can_manage && user_status == UserStatus::Disabled,
                 login_id: u.login_id,
             }
@@ -141,7 +148,10 @@ pub async fn list_users(
         next_link: (page_no < pages).then(|| page_link(search, &status_str, page_no + 1)),
         q: search.to_string(),
         status: status_str,
-        statuses: UserStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
+        statuses: UserStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
         total,
         page_no,
         pages,
@@ -149,7 +159,12 @@ pub async fn list_users(
     render(StatusCode::OK, &page)
 }
 
-async fn set_active(state: &AppState, g: &Guard<ManageUsers>, id: &str, active: bool) -> Result<HttpResponse, AppError> {
+async fn set_active(
+    state: &AppState,
+    g: &Guard<ManageUsers>,
+    id: &str,
+    active: bool,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(id)?;
     match accounts::set_active(state, &g.actor, &g.access, id, active).await {
         Ok(()) => {
@@ -158,17 +173,29 @@ async fn set_active(state: &AppState, g: &Guard<ManageUsers>, id: &str, active: 
         }
         Err(crate::service::ServiceError::Refused(m)) => guard::flash(&g.session, "error", m),
         Err(crate::service::ServiceError::Forbidden(_)) => {
-            guard::flash(&g.session, "error", "You cannot change this user: secondary admins may not manage admins.");
+            guard::flash(
+                &g.session,
+                "error",
+                "You cannot change this user: secondary admins may not manage admins.",
+            );
         }
         Err(e) => return Err(e.into()),
     }
     Ok(see_other("/admin/users"))
 }
 
-pub async fn deactivate_user(state: web::Data<AppState>, g: Guard<ManageUsers>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn deactivate_user(
+    state: web::Data<AppState>,
+    g: Guard<ManageUsers>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     set_active(&state, &g, &id, false).await
 }
 
-pub async fn activate_user(state: web::Data<AppState>, g: Guard<ManageUsers>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn activate_user(
+    state: web::Data<AppState>,
+    g: Guard<ManageUsers>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     set_active(&state, &g, &id, true).await
 }

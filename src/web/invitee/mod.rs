@@ -9,8 +9,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::service::{
-    ServiceError, show_time,
+    ServiceError,
     invitee::{self, LinkView, Registration},
+    show_time,
 };
 use crate::state::AppState;
 use crate::web::{
@@ -49,7 +50,12 @@ pub struct MessagePage {
     pub refresh_token: Option<String>,
 }
 
-fn message(status: StatusCode, lang: &str, title: &str, message: &str) -> Result<HttpResponse, AppError> {
+fn message(
+    status: StatusCode,
+    lang: &str,
+    title: &str,
+    message: &str,
+) -> Result<HttpResponse, AppError> {
     let page = MessagePage {
         w: words_for(lang),
         lang: lang.into(),
@@ -62,18 +68,38 @@ fn message(status: StatusCode, lang: &str, title: &str, message: &str) -> Result
 }
 
 fn check_rate(state: &AppState, req: &HttpRequest) -> Result<(), AppError> {
-    let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-    state.limits.invite_link.check_key(&ip).map_err(|_| AppError::TooManyRequests)
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    state
+        .limits
+        .invite_link
+        .check_key(&ip)
+        .map_err(|_| AppError::TooManyRequests)
 }
 
 /// The language for pages: Accept-Language when it names one we have.
 fn browser_lang(req: &HttpRequest) -> &'static str {
-    let header = req.headers().get("accept-language").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if header.trim_start().to_lowercase().starts_with("de") { "de" } else { "en" }
+    let header = req
+        .headers()
+        .get("accept-language")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if header.trim_start().to_lowercase().starts_with("de") {
+        "de"
+    } else {
+        "en"
+    }
 }
 
 /// The page for a link that cannot be used (410 Gone, 404 when unknown).
-fn dead_link_page(view: &LinkView, lang: &str, csrf: &str, token: &str) -> Result<HttpResponse, AppError> {
+fn dead_link_page(
+    view: &LinkView,
+    lang: &str,
+    csrf: &str,
+    token: &str,
+) -> Result<HttpResponse, AppError> {
     let w = words_for(lang);
     let (status, title, text, refresh) = match view {
         LinkView::Open { .. } => unreachable!("an open link is not dead"),
@@ -83,7 +109,12 @@ fn dead_link_page(view: &LinkView, lang: &str, csrf: &str, token: &str) -> Resul
         LinkView::Declined => (StatusCode::GONE, w.declined_title, w.declined, false),
         LinkView::Revoked => (StatusCode::GONE, w.revoked_title, w.revoked, false),
         LinkView::Expired => (StatusCode::GONE, w.expired_title, w.expired, false),
-        LinkView::TenantDisabled => (StatusCode::GONE, w.tenant_disabled_title, w.tenant_disabled, false),
+        LinkView::TenantDisabled => (
+            StatusCode::GONE,
+            w.tenant_disabled_title,
+            w.tenant_disabled,
+            false,
+        ),
         LinkView::Unknown => (StatusCode::NOT_FOUND, w.unknown_title, w.unknown, false),
     };
     let page = MessagePage {
@@ -97,8 +128,22 @@ fn dead_link_page(view: &LinkView, lang: &str, csrf: &str, token: &str) -> Resul
     render(status, &page)
 }
 
-fn register_page(view: LinkView, csrf: &str, token: &str, given: Option<String>, family: Option<String>, errors: FormErrors) -> RegisterPage {
-    let LinkView::Open { invitation, user, account_name } = view else { unreachable!("only open links register") };
+fn register_page(
+    view: LinkView,
+    csrf: &str,
+    token: &str,
+    given: Option<String>,
+    family: Option<String>,
+    errors: FormErrors,
+) -> RegisterPage {
+    let LinkView::Open {
+        invitation,
+        user,
+        account_name,
+    } = view
+    else {
+        unreachable!("only open links register")
+    };
     RegisterPage {
         w: words_for(&invitation.lang),
         lang: invitation.lang.clone(),
@@ -108,7 +153,18 @@ fn register_page(view: LinkView, csrf: &str, token: &str, given: Option<String>,
         login_id: user.login_id.clone(),
         given_name: given.unwrap_or(user.given_name),
         family_name: family.unwrap_or(user.family_name),
-        attributes: user.custom_attributes.iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect(),
+        attributes: user
+            .custom_attributes
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string()),
+                )
+            })
+            .collect(),
         expires: show_time(invitation.expires_at),
         errors,
     }
@@ -125,7 +181,10 @@ pub async fn registration_form(
     if !matches!(view, LinkView::Open { .. }) {
         return dead_link_page(&view, browser_lang(&req), &csrf.0, &token);
     }
-    render(StatusCode::OK, &register_page(view, &csrf.0, &token, None, None, FormErrors::default()))
+    render(
+        StatusCode::OK,
+        &register_page(view, &csrf.0, &token, None, None, FormErrors::default()),
+    )
 }
 
 #[derive(Deserialize)]
@@ -150,7 +209,12 @@ pub async fn register(
     check_rate(&state, &req)?;
     let f = form.into_inner();
     let (given, family) = (f.given_name.clone(), f.family_name.clone());
-    let registration = Registration { given_name: f.given_name, family_name: f.family_name, password: f.password, password_confirm: f.password_confirm };
+    let registration = Registration {
+        given_name: f.given_name,
+        family_name: f.family_name,
+        password: f.password,
+        password_confirm: f.password_confirm,
+    };
     match invitee::accept(&state, &token, registration, &actor_of(&req, None)).await {
         Ok(Some(redirect)) => Ok(see_other(&redirect)),
         Ok(None) => Ok(see_other("/welcome")),
@@ -159,7 +223,17 @@ pub async fn register(
             if !matches!(view, LinkView::Open { .. }) {
                 return dead_link_page(&view, browser_lang(&req), &csrf.0, &token);
             }
-            render(StatusCode::UNPROCESSABLE_ENTITY, &register_page(view, &csrf.0, &token, Some(given), Some(family), FormErrors(errors)))
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &register_page(
+                    view,
+                    &csrf.0,
+                    &token,
+                    Some(given),
+                    Some(family),
+                    FormErrors(errors),
+                ),
+            )
         }
         Err(ServiceError::Refused(_)) => {
             let view = invitee::open(&state, &token).await?;
@@ -169,7 +243,12 @@ pub async fn register(
     }
 }
 
-pub async fn decline(req: HttpRequest, state: web::Data<AppState>, token: web::Path<String>, csrf: CsrfToken) -> Result<HttpResponse, AppError> {
+pub async fn decline(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    token: web::Path<String>,
+    csrf: CsrfToken,
+) -> Result<HttpResponse, AppError> {
     check_rate(&state, &req)?;
     let lang = browser_lang(&req);
     match invitee::decline(&state, &token, &actor_of(&req, None)).await {
@@ -177,7 +256,9 @@ pub async fn decline(req: HttpRequest, state: web::Data<AppState>, token: web::P
             let w = words_for(lang);
             message(StatusCode::OK, lang, w.declined_done_title, w.declined_done)
         }
-        Err(ServiceError::Refused(_)) => dead_link_page(&invitee::open(&state, &token).await?, lang, &csrf.0, &token),
+        Err(ServiceError::Refused(_)) => {
+            dead_link_page(&invitee::open(&state, &token).await?, lang, &csrf.0, &token)
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -189,7 +270,12 @@ pub async fn request_fresh_link(
     csrf: CsrfToken,
 ) -> Result<HttpResponse, AppError> {
     check_rate(&state, &req)?;
-    if state.limits.fresh_link.check_key(&token.to_string()).is_err() {
+    if state
+        .limits
+        .fresh_link
+        .check_key(&token.to_string())
+        .is_err()
+    {
         return Err(AppError::TooManyRequests);
     }
     let lang = browser_lang(&req);
@@ -198,7 +284,9 @@ pub async fn request_fresh_link(
             let w = words_for(lang);
             message(StatusCode::OK, lang, w.fresh_sent_title, w.fresh_sent)
         }
-        Err(ServiceError::Refused(_)) => dead_link_page(&invitee::open(&state, &token).await?, lang, &csrf.0, &token),
+        Err(ServiceError::Refused(_)) => {
+            dead_link_page(&invitee::open(&state, &token).await?, lang, &csrf.0, &token)
+        }
         Err(e) => Err(e.into()),
     }
 }
