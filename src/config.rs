@@ -79,26 +79,19 @@ impl Settings {
             || database_url.starts_with("postgres://")
             || database_url.starts_with("postgresql://"))
         {
-            bail!(
-                "DATABASE_URL must start with sqlite: or postgres:// (got {})",
-                redact_url(&database_url)
-            );
+            bail!("DATABASE_URL must start with sqlite: or postgres:// (got {})", redact_url(&database_url));
         }
         let listen: SocketAddr = get("USHER_LISTEN")
             .unwrap_or_else(|| "127.0.0.1:8080".into())
             .parse()
             .context("USHER_LISTEN must be an address like 127.0.0.1:8080")?;
-        let base_url = get("USHER_BASE_URL")
-            .unwrap_or_else(|| format!("http://{listen}"))
-            .trim_end_matches('/')
-            .to_string();
-        url::Url::parse(&base_url)
-            .context("USHER_BASE_URL must be a URL like https://usher.example.com")?;
+        let base_url =
+            get("USHER_BASE_URL").unwrap_or_else(|| format!("http://{listen}")).trim_end_matches('/').to_string();
+        url::Url::parse(&base_url).context("USHER_BASE_URL must be a URL like https://usher.example.com")?;
         let mail = match get("USHER_SMTP_URL") {
             None => MailSettings::DevMailbox,
             Some(url) => {
-                url::Url::parse(&url)
-                    .context("USHER_SMTP_URL must be a URL like smtp://host:25")?;
+                url::Url::parse(&url).context("USHER_SMTP_URL must be a URL like smtp://host:25")?;
                 MailSettings::Smtp { url }
             }
         };
@@ -107,17 +100,11 @@ impl Settings {
             .parse::<lettre::message::Mailbox>()
             .context("USHER_MAIL_FROM must be an address like 'Usher <usher@example.com>'")?;
         let worker_interval_ms: u64 = get("USHER_WORKER_INTERVAL_MS")
-            .map(|v| {
-                v.parse()
-                    .context("USHER_WORKER_INTERVAL_MS must be a number")
-            })
+            .map(|v| v.parse().context("USHER_WORKER_INTERVAL_MS must be a number"))
             .transpose()?
             .unwrap_or(1000);
         let sweep_interval_ms: u64 = get("USHER_SWEEP_INTERVAL_MS")
-            .map(|v| {
-                v.parse()
-                    .context("USHER_SWEEP_INTERVAL_MS must be a number")
-            })
+            .map(|v| v.parse().context("USHER_SWEEP_INTERVAL_MS must be a number"))
             .transpose()?
             .unwrap_or(60_000);
         let retry_base_ms: i64 = get("USHER_RETRY_BASE_MS")
@@ -139,8 +126,7 @@ impl Settings {
 }
 
 fn read_config_file(path: &Path) -> anyhow::Result<Vec<(String, String)>> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
     Ok(text
         .lines()
         .map(str::trim)
@@ -156,10 +142,9 @@ mod tests {
 
     #[test]
     fn smtp_password_never_appears_in_debug_output() {
-        let s = Settings::from_lookup(|k| {
-            (k == "USHER_SMTP_URL").then(|| "smtp://bob:hunter2@mail.example:587".into())
-        })
-        .unwrap();
+        let s =
+            Settings::from_lookup(|k| (k == "USHER_SMTP_URL").then(|| "smtp://bob:hunter2@mail.example:587".into()))
+                .unwrap();
         let shown = format!("{s:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("bob"));
@@ -175,8 +160,7 @@ mod tests {
 
     #[test]
     fn a_mysql_url_is_refused_with_a_clear_message() {
-        let err = Settings::from_lookup(|k| (k == "DATABASE_URL").then(|| "mysql://x".into()))
-            .unwrap_err();
+        let err = Settings::from_lookup(|k| (k == "DATABASE_URL").then(|| "mysql://x".into())).unwrap_err();
         assert!(err.to_string().contains("DATABASE_URL"));
     }
 }

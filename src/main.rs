@@ -5,8 +5,7 @@ use std::io::{IsTerminal, Read};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use usher::{
-    config::Settings, service::accounts, startup::Application, state::AppState,
-    store::audit::Actor, telemetry,
+    config::Settings, service::accounts, startup::Application, state::AppState, store::audit::Actor, telemetry,
 };
 
 #[derive(Parser)]
@@ -58,22 +57,12 @@ async fn create_admin(settings: Settings, email: String, name: String) -> anyhow
         rpassword::prompt_password("Password for the new admin: ")?
     } else {
         let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .context("reading the password from standard input")?;
+        std::io::stdin().read_to_string(&mut s).context("reading the password from standard input")?;
         s.lines().next().unwrap_or_default().to_string()
     };
     let state = AppState::connect(settings).await?;
-    let form = accounts::NewAdmin {
-        email,
-        name,
-        password: password.clone(),
-        password_confirm: password,
-    };
-    let actor = Actor {
-        label: "create-admin (CLI)".into(),
-        ..Actor::default()
-    };
+    let form = accounts::NewAdmin { email, name, password: password.clone(), password_confirm: password };
+    let actor = Actor { label: "create-admin (CLI)".into(), ..Actor::default() };
     match accounts::create_admin(&state, form, None, &actor).await {
         Ok(_) => {
             println!("Admin created. Sign in at {}/login", state.config.base_url);

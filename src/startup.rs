@@ -25,8 +25,8 @@ impl Application {
     /// Connect, migrate, start the workers and bind the listener (port 0
     /// picks a free port, as tests do).
     pub async fn build(config: Settings) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(config.listen)
-            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let listener =
+            TcpListener::bind(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;
         let port = listener.local_addr()?.port();
         let mut config = config;
         if config.base_url.ends_with(":0") {
@@ -38,11 +38,7 @@ impl Application {
         let db = state.db.clone();
         tracing::info!(
             mail = mailer.describe(),
-            database = if db.is_postgres() {
-                "PostgreSQL"
-            } else {
-                "SQLite"
-            },
+            database = if db.is_postgres() { "PostgreSQL" } else { "SQLite" },
             "starting"
         );
         let cookie_key = cookie_key(&db).await?;
@@ -69,14 +65,13 @@ impl Application {
             .cookie_secure(secure)
             .cookie_http_only(true)
             .cookie_same_site(actix_web::cookie::SameSite::Lax)
-            .session_lifecycle(
-                PersistentSession::default()
-                    .session_ttl(actix_web::cookie::time::Duration::hours(12)),
-            )
+            .session_lifecycle(PersistentSession::default().session_ttl(actix_web::cookie::time::Duration::hours(12)))
             .build();
             App::new()
                 .app_data(data.clone())
                 .app_data(crate::web::forms::form_config())
+                // Bulk CSV uploads (5 MiB) plus multipart overhead.
+                .app_data(web::PayloadConfig::new(6 * 1024 * 1024))
                 .wrap(from_fn(crate::web::csrf::protect))
                 .wrap(sessions)
                 .wrap(from_fn(crate::web::headers::security_headers))
@@ -86,11 +81,7 @@ impl Application {
         .workers(2)
         .listen(listener)?
         .run();
-        Ok(Self {
-            port,
-            server,
-            state,
-        })
+        Ok(Self { port, server, state })
     }
 
     pub fn port(&self) -> u16 {
@@ -104,9 +95,7 @@ impl Application {
     /// Print the first-run setup link when no admin exists yet.
     pub async fn announce_setup_link(&self) -> anyhow::Result<()> {
         if let Some(link) = accounts::setup_link_if_needed(&self.state).await? {
-            println!(
-                "\nNo admin exists yet. Open this one-time link to create the first admin:\n\n    {link}\n"
-            );
+            println!("\nNo admin exists yet. Open this one-time link to create the first admin:\n\n    {link}\n");
         }
         Ok(())
     }
@@ -121,19 +110,11 @@ impl Application {
 async fn cookie_key(db: &Db) -> anyhow::Result<Key> {
     let mut tx = db.begin().await?;
     let existing = secrets::get(&mut tx.conn(), secrets::COOKIE_KEY).await?;
-    let key = match existing
-        .and_then(|v| STANDARD.decode(v).ok())
-        .filter(|b| b.len() >= 64)
-    {
+    let key = match existing.and_then(|v| STANDARD.decode(v).ok()).filter(|b| b.len() >= 64) {
         Some(bytes) => Key::from(&bytes),
         None => {
             let key = Key::generate();
-            secrets::set(
-                &mut tx.conn(),
-                secrets::COOKIE_KEY,
-                &STANDARD.encode(key.master()),
-            )
-            .await?;
+            secrets::set(&mut tx.conn(), secrets::COOKIE_KEY, &STANDARD.encode(key.master())).await?;
             key
         }
     };

@@ -21,12 +21,7 @@ impl AppState {
     pub async fn connect(config: Settings) -> anyhow::Result<Self> {
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
-        Ok(Self {
-            db,
-            config,
-            wake_outbox: Arc::new(Notify::new()),
-            limits: RateLimits::default(),
-        })
+        Ok(Self { db, config, wake_outbox: Arc::new(Notify::new()), limits: RateLimits::default() })
     }
 
     /// The public link for an invitation token.

@@ -6,8 +6,6 @@ pub fn init() {
     let filter = std::env::var("USHER_LOG")
         .ok()
         .map(EnvFilter::new)
-        .unwrap_or_else(|| {
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"))
-        });
+        .unwrap_or_else(|| EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")));
     let _ = fmt().with_env_filter(filter).with_target(false).try_init();
 }

@@ -21,3 +21,8 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   });
 });
+// Confirm bulk deletes.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-confirm-bulk]");
+  if (button && !window.confirm(button.dataset.confirmBulk)) event.preventDefault();
+});

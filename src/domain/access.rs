@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use uuid::Uuid;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ConsoleRole {
     UserInvite,
@@ -51,29 +53,53 @@ impl Capability {
     }
 }
 
-/// What one signed-in person holds: their highest console role and every
-/// role name they hold (console and catalog roles alike).
+/// What one signed-in person holds: their highest console role, the tenant
+/// it is limited to (none: project-wide), and every role name they hold.
 #[derive(Clone, Debug, Default)]
 pub struct Access {
     pub console: Option<ConsoleRole>,
+    /// A tenant-scoped holder sees and acts on that tenant's people only.
+    pub tenant_scope: Option<Uuid>,
     pub held_roles: BTreeSet<String>,
 }
 
 impl Access {
+    /// Project-wide roles only.
     pub fn from_roles<'a>(roles: impl IntoIterator<Item = &'a str>) -> Self {
-        let held_roles: BTreeSet<String> = roles.into_iter().map(str::to_owned).collect();
-        let console = held_roles
-            .iter()
-            .filter_map(|r| ConsoleRole::parse(r))
-            .max();
-        Self {
-            console,
-            held_roles,
+        let grants: Vec<(String, Option<Uuid>)> = roles.into_iter().map(|r| (r.to_string(), None)).collect();
+        Self::from_grants(&grants)
+    }
+
+    /// From role assignments `(role, tenant)`. A console role held
+    /// project-wide wins; otherwise the scope is the tenant of the highest
+    /// console role.
+    pub fn from_grants(grants: &[(String, Option<Uuid>)]) -> Self {
+        let held_roles: BTreeSet<String> = grants.iter().map(|(r, _)| r.clone()).collect();
+        let console_grants: Vec<(ConsoleRole, Option<Uuid>)> =
+            grants.iter().filter_map(|(r, t)| ConsoleRole::parse(r).map(|c| (c, *t))).collect();
+        let project = console_grants.iter().filter(|(_, t)| t.is_none()).map(|(c, _)| *c).max();
+        let (console, tenant_scope) = match project {
+            Some(c) => (Some(c), None),
+            None => match console_grants.iter().max_by_key(|(c, _)| *c) {
+                Some((c, t)) => (Some(*c), *t),
+                None => (None, None),
+            },
+        };
+        Self { console, tenant_scope, held_roles }
+    }
+
+    /// May this person see or act on someone in `tenants` (their memberships
+    /// and invitations)?
+    pub fn covers(&self, tenants: &[Uuid]) -> bool {
+        match self.tenant_scope {
+            None => true,
+            Some(t) => tenants.contains(&t),
         }
     }
 
+    /// A project-wide admin.
     pub fn is_admin(&self) -> bool {
-        self.console == Some(ConsoleRole::Admin)
+        self.console == Some(ConsoleRole::Admin) && self.tenant_scope.is_none()
     }
 
     pub fn can(&self, capability: Capability) -> bool {
@@ -83,7 +109,7 @@ impl Access {
             (None, _) => false,
             (Some(_), ViewPeople | Invite) => true,
             (Some(Admin | SecondaryAdmin), ManageUsers | ViewAudit) => true,
-            (Some(Admin), ManageSettings) => true,
+            (Some(Admin), ManageSettings) => self.tenant_scope.is_none(),
             (Some(_), _) => false,
         }
     }
@@ -95,7 +121,8 @@ impl Access {
         use ConsoleRole::*;
         match (self.console, ConsoleRole::parse(role)) {
             (None, _) => false,
-            (Some(Admin), _) => true,
+            (Some(Admin), _) if self.tenant_scope.is_none() => true,
+            (Some(Admin), Some(_)) => true,
             (Some(SecondaryAdmin), Some(SecondaryAdmin | UserInvite)) => true,
             (Some(_), Some(_)) => false,
             (Some(_), None) => self.held_roles.contains(role),
@@ -131,10 +158,7 @@ mod tests {
             let got = ["admin", "secondary_admin", "user_invite"].map(|r| of(r).can(cap));
             assert_eq!(got, expected, "{cap:?}");
         }
-        assert!(
-            !Access::from_roles(["editor"]).can(ViewPeople),
-            "a catalog role opens no console page"
-        );
+        assert!(!Access::from_roles(["editor"]).can(ViewPeople), "a catalog role opens no console page");
     }
 
     #[test]
@@ -146,6 +170,17 @@ mod tests {
         assert!(!of("secondary_admin").can_grant("editor"));
         assert!(Access::from_roles(["secondary_admin", "editor"]).can_grant("editor"));
         assert!(!of("user_invite").can_grant("user_invite"));
+    }
+
+    #[test]
+    fn a_console_role_held_for_one_tenant_is_scoped_to_it() {
+        let t = Uuid::new_v4();
+        let scoped = Access::from_grants(&[("secondary_admin".into(), Some(t))]);
+        assert_eq!(scoped.tenant_scope, Some(t));
+        assert!(scoped.covers(&[t]) && !scoped.covers(&[Uuid::new_v4()]) && !scoped.covers(&[]));
+        let both = Access::from_grants(&[("user_invite".into(), None), ("admin".into(), Some(t))]);
+        assert_eq!((both.console, both.tenant_scope), (Some(ConsoleRole::UserInvite), None), "project-wide wins");
+        assert!(Access::from_roles(["admin"]).covers(&[]));
     }
 
     #[test]

@@ -17,13 +17,7 @@ pub enum InvitationStatus {
 }
 
 impl InvitationStatus {
-    pub const ALL: [Self; 5] = [
-        Self::Pending,
-        Self::Accepted,
-        Self::Expired,
-        Self::Revoked,
-        Self::Declined,
-    ];
+    pub const ALL: [Self; 5] = [Self::Pending, Self::Accepted, Self::Expired, Self::Revoked, Self::Declined];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -47,11 +41,7 @@ impl InvitationStatus {
     /// The status as of `now`: a pending invitation past its expiry is
     /// expired even before the sweeper has marked it.
     pub fn at(self, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> Self {
-        if self == Self::Pending && now >= expires_at {
-            Self::Expired
-        } else {
-            self
-        }
+        if self == Self::Pending && now >= expires_at { Self::Expired } else { self }
     }
 }
 
@@ -170,11 +160,7 @@ mod tests {
         ];
         assert_eq!(table.len(), S::ALL.len() * 5, "every pair is listed");
         for (from, action, expected) in table {
-            assert_eq!(
-                &transition(*from, *action),
-                expected,
-                "{from:?} --{action:?}-->"
-            );
+            assert_eq!(&transition(*from, *action), expected, "{from:?} --{action:?}-->");
         }
     }
 
@@ -196,21 +182,9 @@ mod tests {
     fn resend_is_refused_for_active_or_disabled_people() {
         let now = Utc::now();
         for user in [UserStatus::Active, UserStatus::Disabled] {
-            assert_eq!(
-                check_resend(S::Expired, user, None, Duration::zero(), now),
-                Err(Refusal::UserNotInvitable)
-            );
+            assert_eq!(check_resend(S::Expired, user, None, Duration::zero(), now), Err(Refusal::UserNotInvitable));
         }
-        assert_eq!(
-            check_resend(
-                S::Expired,
-                UserStatus::InviteExpired,
-                None,
-                Duration::zero(),
-                now
-            ),
-            Ok(S::Pending)
-        );
+        assert_eq!(check_resend(S::Expired, UserStatus::InviteExpired, None, Duration::zero(), now), Ok(S::Pending));
     }
 
     #[test]
@@ -218,49 +192,22 @@ mod tests {
         let now = Utc::now();
         let sent = now - Duration::seconds(20);
         assert_eq!(
-            check_resend(
-                S::Pending,
-                UserStatus::Invited,
-                Some(sent),
-                Duration::seconds(60),
-                now
-            ),
+            check_resend(S::Pending, UserStatus::Invited, Some(sent), Duration::seconds(60), now),
             Err(Refusal::Cooldown(40))
         );
         let long_ago = now - Duration::seconds(61);
         assert_eq!(
-            check_resend(
-                S::Pending,
-                UserStatus::Invited,
-                Some(long_ago),
-                Duration::seconds(60),
-                now
-            ),
+            check_resend(S::Pending, UserStatus::Invited, Some(long_ago), Duration::seconds(60), now),
             Ok(S::Pending)
         );
     }
 
     #[test]
     fn the_invitee_follows_the_invitation() {
-        assert_eq!(
-            user_status_after(Accept, UserStatus::Invited),
-            UserStatus::Active
-        );
-        assert_eq!(
-            user_status_after(Resend, UserStatus::InviteExpired),
-            UserStatus::Invited
-        );
-        assert_eq!(
-            user_status_after(Expire, UserStatus::Invited),
-            UserStatus::InviteExpired
-        );
-        assert_eq!(
-            user_status_after(Revoke, UserStatus::Invited),
-            UserStatus::InviteExpired
-        );
-        assert_eq!(
-            user_status_after(Expire, UserStatus::Active),
-            UserStatus::Active
-        );
+        assert_eq!(user_status_after(Accept, UserStatus::Invited), UserStatus::Active);
+        assert_eq!(user_status_after(Resend, UserStatus::InviteExpired), UserStatus::Invited);
+        assert_eq!(user_status_after(Expire, UserStatus::Invited), UserStatus::InviteExpired);
+        assert_eq!(user_status_after(Revoke, UserStatus::Invited), UserStatus::InviteExpired);
+        assert_eq!(user_status_after(Expire, UserStatus::Active), UserStatus::Active);
     }
 }

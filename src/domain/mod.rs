@@ -1,6 +1,7 @@
 //! Domain rules, no I/O.
 
 pub mod access;
+pub mod bulk_input;
 pub mod invitation;
 pub mod lifetime;
 pub mod login_id;

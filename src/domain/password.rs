@@ -39,11 +39,7 @@ pub fn check_strength(password: &str, login_id: &str) -> Result<(), String> {
     if password.chars().all(|c| c == first) {
         return Err("Use more than one repeated character".into());
     }
-    let local = login_id
-        .split('@')
-        .next()
-        .unwrap_or_default()
-        .to_lowercase();
+    let local = login_id.split('@').next().unwrap_or_default().to_lowercase();
     if local.len() >= 4 && lower.contains(&local) {
         return Err("Do not use your email address or phone number in the password".into());
     }
@@ -60,11 +56,7 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 
 pub fn verify(password: &str, stored_hash: &str) -> bool {
     PasswordHash::new(stored_hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false)
 }
 
@@ -81,16 +73,8 @@ mod tests {
 
     #[test]
     fn weak_passwords_are_refused_with_a_reason() {
-        assert!(
-            check_strength("short", "a@b.co")
-                .unwrap_err()
-                .contains("10")
-        );
-        assert!(
-            check_strength("password123", "a@b.co")
-                .unwrap_err()
-                .contains("common")
-        );
+        assert!(check_strength("short", "a@b.co").unwrap_err().contains("10"));
+        assert!(check_strength("password123", "a@b.co").unwrap_err().contains("common"));
         assert!(check_strength("aaaaaaaaaaaa", "a@b.co").is_err());
         assert!(check_strength("xx-grace.hopper-xx", "grace.hopper@navy.mil").is_err());
         assert!(check_strength("correct horse battery", "a@b.co").is_ok());

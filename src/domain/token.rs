@@ -32,10 +32,7 @@ pub fn hash_token(raw: &str) -> String {
 /// A token as received in a URL: refuse anything that is not 43 URL-safe
 /// base64 characters before touching the database.
 pub fn looks_like_token(raw: &str) -> bool {
-    raw.len() == 43
-        && raw
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    raw.len() == 43 && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]

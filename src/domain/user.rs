@@ -12,12 +12,7 @@ pub enum UserStatus {
 }
 
 impl UserStatus {
-    pub const ALL: [Self; 4] = [
-        Self::Invited,
-        Self::InviteExpired,
-        Self::Active,
-        Self::Disabled,
-    ];
+    pub const ALL: [Self; 4] = [Self::Invited, Self::InviteExpired, Self::Active, Self::Disabled];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -89,18 +89,9 @@ pub fn invitation(
     let target = vars.tenant_name.as_deref().unwrap_or(&vars.account_name);
     let subject = format!("{} {}", w.subject, target);
     let (body_text, body_html) = if channel == "sms" {
-        (
-            format!(
-                "{} {} {} {}: {}",
-                vars.invited_by, w.invited_you, w.to_join, target, vars.invite_link
-            ),
-            String::new(),
-        )
+        (format!("{} {} {} {}: {}", vars.invited_by, w.invited_you, w.to_join, target, vars.invite_link), String::new())
     } else {
-        (
-            InviteText { w, v: vars }.render()?,
-            InviteHtml { w, v: vars, lang }.render()?,
-        )
+        (InviteText { w, v: vars }.render()?, InviteHtml { w, v: vars, lang }.render()?)
     };
     Ok(NewMessage {
         channel,
@@ -131,22 +122,11 @@ mod tests {
     fn the_email_names_invitee_inviter_account_link_and_expiry() {
         let m = invitation("email", "ada@example.com", "en", &vars(), uuid::Uuid::nil()).unwrap();
         assert_eq!(m.subject, "You're invited to join Acme");
-        for part in [
-            "Ada <Lovelace>",
-            "grace@example.com",
-            "Acme",
-            "http://x/invite/abc",
-            "2026-12-01 10:00 UTC",
-        ] {
-            assert!(
-                m.body_text.contains(part),
-                "text lacks {part}: {}",
-                m.body_text
-            );
+        for part in ["Ada <Lovelace>", "grace@example.com", "Acme", "http://x/invite/abc", "2026-12-01 10:00 UTC"] {
+            assert!(m.body_text.contains(part), "text lacks {part}: {}", m.body_text);
         }
         assert!(
-            m.body_html.contains("Ada &#60;Lovelace&#62;")
-                || m.body_html.contains("Ada &lt;Lovelace&gt;"),
+            m.body_html.contains("Ada &#60;Lovelace&#62;") || m.body_html.contains("Ada &lt;Lovelace&gt;"),
             "HTML escapes names"
         );
         assert!(m.body_html.contains("href=\"http://x/invite/abc\""));

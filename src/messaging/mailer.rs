@@ -12,10 +12,7 @@ use crate::store::{Db, mailbox, outbox::Message};
 
 #[derive(Clone)]
 pub enum Mailer {
-    Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
-        from: Mailbox,
-    },
+    Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
     DevMailbox,
 }
 
@@ -28,10 +25,7 @@ impl Mailer {
                     .context("USHER_SMTP_URL is not a usable SMTP URL")?
                     .timeout(Some(std::time::Duration::from_secs(15)))
                     .build();
-                let from = settings
-                    .mail_from
-                    .parse()
-                    .context("USHER_MAIL_FROM is not an address")?;
+                let from = settings.mail_from.parse().context("USHER_MAIL_FROM is not an address")?;
                 Ok(Self::Smtp { transport, from })
             }
         }
@@ -40,9 +34,7 @@ impl Mailer {
     pub fn describe(&self) -> &'static str {
         match self {
             Self::Smtp { .. } => "SMTP",
-            Self::DevMailbox => {
-                "dev mailbox (no USHER_SMTP_URL set; messages are shown in the console)"
-            }
+            Self::DevMailbox => "dev mailbox (no USHER_SMTP_URL set; messages are shown in the console)",
         }
     }
 
@@ -52,10 +44,7 @@ impl Mailer {
         match self {
             Self::Smtp { transport, from } if m.channel == "email" => {
                 let email = build_email(from, m)?;
-                transport
-                    .send(email)
-                    .await
-                    .context("SMTP delivery failed")?;
+                transport.send(email).await.context("SMTP delivery failed")?;
                 Ok(())
             }
             _ => {
@@ -67,10 +56,7 @@ impl Mailer {
 }
 
 fn build_email(from: &Mailbox, m: &Message) -> anyhow::Result<EmailMessage> {
-    let to: Mailbox = m
-        .recipient
-        .parse()
-        .context("recipient is not an email address")?;
+    let to: Mailbox = m.recipient.parse().context("recipient is not an email address")?;
     let builder = EmailMessage::builder()
         .from(from.clone())
         .to(to)
@@ -84,10 +70,7 @@ fn build_email(from: &Mailbox, m: &Message) -> anyhow::Result<EmailMessage> {
     let body = if m.body_html.is_empty() {
         builder.body(m.body_text.clone())?
     } else {
-        builder.multipart(MultiPart::alternative_plain_html(
-            m.body_text.clone(),
-            m.body_html.clone(),
-        ))?
+        builder.multipart(MultiPart::alternative_plain_html(m.body_text.clone(), m.body_html.clone()))?
     };
     Ok(body)
 }

@@ -41,8 +41,7 @@ impl OutboxWorker {
     pub async fn deliver_due(&self) -> anyhow::Result<usize> {
         let claimed = {
             let mut tx = self.db.begin().await?;
-            let rows =
-                outbox::claim(&mut tx.conn(), &self.worker_id, Utc::now(), LEASE, BATCH).await?;
+            let rows = outbox::claim(&mut tx.conn(), &self.worker_id, Utc::now(), LEASE, BATCH).await?;
             tx.commit().await?;
             rows
         };
@@ -61,14 +60,7 @@ impl OutboxWorker {
                 Err(e) => {
                     let error = format!("{e:#}");
                     tracing::warn!(message = %message.id, attempt = message.attempts + 1, error = %error, "delivery failed; will retry");
-                    outbox::mark_attempt_failed(
-                        &mut tx.conn(),
-                        message,
-                        &error,
-                        now,
-                        self.retry_base,
-                    )
-                    .await?;
+                    outbox::mark_attempt_failed(&mut tx.conn(), message, &error, now, self.retry_base).await?;
                 }
             }
             tx.commit().await?;

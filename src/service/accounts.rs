@@ -15,8 +15,8 @@ use crate::domain::{
 };
 use crate::state::AppState;
 use crate::store::{
-    Conn, audit, audit::Actor, invitations, is_unique_violation, roles, secrets, sessions,
-    settings, tenants, users, users::User,
+    Conn, audit, audit::Actor, invitations, is_unique_violation, roles, secrets, sessions, settings, tenants, users,
+    users::User,
 };
 
 /// When no admin exists, make a one-time setup link (replacing any older
@@ -30,11 +30,7 @@ pub async fn setup_link_if_needed(state: &AppState) -> anyhow::Result<Option<Str
     let token = Token::generate();
     secrets::set(&mut c, secrets::SETUP_TOKEN_HASH, &token.hash()).await?;
     tx.commit().await?;
-    Ok(Some(format!(
-        "{}/setup/{}",
-        state.config.base_url,
-        token.as_str()
-    )))
+    Ok(Some(format!("{}/setup/{}", state.config.base_url, token.as_str())))
 }
 
 async fn setup_token_matches(c: &mut Conn<'_>, raw: &str) -> anyhow::Result<bool> {
@@ -42,10 +38,8 @@ async fn setup_token_matches(c: &mut Conn<'_>, raw: &str) -> anyhow::Result<bool
         return Ok(false);
     }
     let stored = secrets::get(c, secrets::SETUP_TOKEN_HASH).await?;
-    Ok(
-        stored.is_some_and(|h| crate::web::csrf::constant_time_eq(&h, &hash_token(raw)))
-            && !users::admin_exists(c).await?,
-    )
+    Ok(stored.is_some_and(|h| crate::web::csrf::constant_time_eq(&h, &hash_token(raw)))
+        && !users::admin_exists(c).await?)
 }
 
 pub async fn setup_link_is_valid(state: &AppState, raw: &str) -> anyhow::Result<bool> {
@@ -65,30 +59,18 @@ fn check_new_admin(form: &NewAdmin) -> Result<LoginId, ServiceError> {
     let login = match LoginId::parse(&form.email) {
         Ok(l @ LoginId::Email(_)) => Some(l),
         Ok(LoginId::Phone(_)) => {
-            errors.push(FieldError {
-                field: "email",
-                message: "Enter an email address".into(),
-            });
+            errors.push(FieldError { field: "email", message: "Enter an email address".into() });
             None
         }
         Err(m) => {
-            errors.push(FieldError {
-                field: "email",
-                message: m,
-            });
+            errors.push(FieldError { field: "email", message: m });
             None
         }
     };
     if let Err(m) = password::check_strength(&form.password, &form.email) {
-        errors.push(FieldError {
-            field: "password",
-            message: m,
-        });
+        errors.push(FieldError { field: "password", message: m });
     } else if form.password != form.password_confirm {
-        errors.push(FieldError {
-            field: "password_confirm",
-            message: "The passwords do not match".into(),
-        });
+        errors.push(FieldError { field: "password_confirm", message: "The passwords do not match".into() });
     }
     match login {
         Some(l) if errors.is_empty() => Ok(l),
@@ -106,17 +88,13 @@ pub async fn create_admin(
 ) -> Result<Uuid, ServiceError> {
     let login = check_new_admin(&form)?;
     let pw = form.password.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pw))
-        .await
-        .map_err(anyhow::Error::from)??;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(anyhow::Error::from)??;
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     if let Some(raw) = setup_token {
         if !setup_token_matches(&mut c, raw).await? {
-            return Err(ServiceError::Refused(
-                "This setup link has already been used.".into(),
-            ));
+            return Err(ServiceError::Refused("This setup link has already been used.".into()));
         }
         secrets::delete(&mut c, secrets::SETUP_TOKEN_HASH).await?;
     }
@@ -136,23 +114,12 @@ pub async fn create_admin(
     let id = match users::insert(&mut c, new, now).await {
         Ok(id) => id,
         Err(e) if is_unique_violation(&e) => {
-            return Err(ServiceError::field(
-                "email",
-                "A user with this email address already exists",
-            ));
+            return Err(ServiceError::field("email", "A user with this email address already exists"));
         }
         Err(e) => return Err(e.into()),
     };
     users::grant_role(&mut c, id, "admin", None).await?;
-    audit::record(
-        &mut c,
-        actor,
-        "user.created",
-        login.as_str(),
-        None,
-        json!({ "role": "admin" }),
-    )
-    .await?;
+    audit::record(&mut c, actor, "user.created", login.as_str(), None, json!({ "role": "admin" })).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -161,50 +128,28 @@ pub async fn create_admin(
 /// password is wrong: sign-in never tells whether an account exists.
 pub const BAD_LOGIN: &str = "The email address or password is incorrect";
 
-pub async fn login(
-    state: &AppState,
-    email: &str,
-    password_given: &str,
-    actor: &Actor,
-) -> Result<User, ServiceError> {
-    let login = LoginId::parse(email)
-        .map(|l| l.as_str().to_string())
-        .unwrap_or_default();
+pub async fn login(state: &AppState, email: &str, password_given: &str, actor: &Actor) -> Result<User, ServiceError> {
+    let login = LoginId::parse(email).map(|l| l.as_str().to_string()).unwrap_or_default();
     let user = {
         let mut c = state.db.acquire().await?;
         users::find_by_login_id(&mut c.conn(), &login).await?
     };
-    let stored = user
-        .as_ref()
-        .and_then(|u| u.password_hash.clone())
-        .unwrap_or_else(|| password::dummy_hash().to_string());
+    let stored =
+        user.as_ref().and_then(|u| u.password_hash.clone()).unwrap_or_else(|| password::dummy_hash().to_string());
     let given = password_given.to_string();
-    let ok = tokio::task::spawn_blocking(move || password::verify(&given, &stored))
-        .await
-        .map_err(anyhow::Error::from)?;
+    let ok =
+        tokio::task::spawn_blocking(move || password::verify(&given, &stored)).await.map_err(anyhow::Error::from)?;
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     let result = match user {
         Some(u) if ok && u.status == UserStatus::Active => {
             users::touch_login(&mut c, u.id, Utc::now()).await?;
-            let who = Actor {
-                user_id: Some(u.id),
-                label: u.login_id.clone(),
-                ..actor.clone()
-            };
+            let who = Actor { user_id: Some(u.id), label: u.login_id.clone(), ..actor.clone() };
             audit::record(&mut c, &who, "session.login", &u.login_id, None, json!({})).await?;
             Ok(u)
         }
         _ => {
-            audit::record(
-                &mut c,
-                actor,
-                "session.login_failed",
-                &login,
-                None,
-                json!({}),
-            )
-            .await?;
+            audit::record(&mut c, actor, "session.login_failed", &login, None, json!({})).await?;
             Err(ServiceError::Refused(BAD_LOGIN.into()))
         }
     };
@@ -214,8 +159,18 @@ pub async fn login(
 
 /// The console access of an active user.
 pub async fn access_of(c: &mut Conn<'_>, user_id: Uuid) -> anyhow::Result<Access> {
-    let roles = users::roles_of(c, user_id).await?;
-    Ok(Access::from_roles(roles.iter().map(String::as_str)))
+    let grants = users::role_grants_of(c, user_id).await?;
+    Ok(Access::from_grants(&grants))
+}
+
+/// A tenant-scoped viewer may only see people in their tenant; anyone else
+/// is "not found", so nothing about other tenants leaks.
+pub async fn ensure_visible(c: &mut Conn<'_>, access: &Access, user_id: Uuid) -> Result<(), ServiceError> {
+    match access.tenant_scope {
+        None => Ok(()),
+        Some(t) if users::belongs_to_tenant(c, user_id, t).await? => Ok(()),
+        Some(_) => Err(ServiceError::NotFound),
+    }
 }
 
 /// Deactivate (`active = false`) or activate a user. Activating someone
@@ -231,29 +186,18 @@ pub async fn set_active(
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
-    let user = users::find(&mut c, user_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let user = users::find(&mut c, user_id).await?.ok_or(ServiceError::NotFound)?;
     let target = access_of(&mut c, user_id).await?;
     if !access.can_manage(&target) {
         return Err(ServiceError::Forbidden("manage this user".into()));
     }
     if actor.user_id == Some(user_id) && !active {
-        return Err(ServiceError::Refused(
-            "You cannot deactivate yourself.".into(),
-        ));
+        return Err(ServiceError::Refused("You cannot deactivate yourself.".into()));
     }
-    let (status, action) = if active {
-        (UserStatus::Active, "user.activated")
-    } else {
-        (UserStatus::Disabled, "user.deactivated")
-    };
+    let (status, action) =
+        if active { (UserStatus::Active, "user.activated") } else { (UserStatus::Disabled, "user.deactivated") };
     if user.status == status {
-        return Err(ServiceError::Refused(format!(
-            "{} is already {}.",
-            user.login_id,
-            status.label().to_lowercase()
-        )));
+        return Err(ServiceError::Refused(format!("{} is already {}.", user.login_id, status.label().to_lowercase())));
     }
     users::set_status(&mut c, user_id, status, now).await?;
     if active {
@@ -300,31 +244,19 @@ pub async fn update_settings(
     Ok(())
 }
 
-pub async fn create_tenant(
-    state: &AppState,
-    actor: &Actor,
-    name: &str,
-    slug: &str,
-) -> Result<Uuid, ServiceError> {
+pub async fn create_tenant(state: &AppState, actor: &Actor, name: &str, slug: &str) -> Result<Uuid, ServiceError> {
     let name = name.trim();
     let slug = slug.trim().to_lowercase();
     let mut errors = Vec::new();
     if name.is_empty() || name.len() > 100 {
-        errors.push(FieldError {
-            field: "name",
-            message: "Enter a name of up to 100 characters".into(),
-        });
+        errors.push(FieldError { field: "name", message: "Enter a name of up to 100 characters".into() });
     }
     let slug_ok = !slug.is_empty()
         && slug.len() <= 50
-        && slug
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !slug_ok {
-        errors.push(FieldError {
-            field: "slug",
-            message: "Use lowercase letters, digits and dashes (up to 50)".into(),
-        });
+        errors
+            .push(FieldError { field: "slug", message: "Use lowercase letters, digits and dashes (up to 50)".into() });
     }
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));
@@ -334,22 +266,11 @@ pub async fn create_tenant(
     let id = match tenants::insert(&mut c, name, &slug, Utc::now()).await {
         Ok(id) => id,
         Err(e) if is_unique_violation(&e) => {
-            return Err(ServiceError::field(
-                "slug",
-                "Another tenant already uses this slug",
-            ));
+            return Err(ServiceError::field("slug", "Another tenant already uses this slug"));
         }
         Err(e) => return Err(e.into()),
     };
-    audit::record(
-        &mut c,
-        actor,
-        "tenant.created",
-        &slug,
-        Some(id),
-        json!({ "name": name }),
-    )
-    .await?;
+    audit::record(&mut c, actor, "tenant.created", &slug, Some(id), json!({ "name": name })).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -359,40 +280,94 @@ pub async fn create_role(
     actor: &Actor,
     name: &str,
     description: &str,
+    scope: &str,
 ) -> Result<(), ServiceError> {
+    if !matches!(scope, "project" | "tenant") {
+        return Err(ServiceError::field("scope", "Choose project or tenant"));
+    }
     let name = name.trim();
     let ok = !name.is_empty()
         && name.len() <= 60
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
     if !ok {
-        return Err(ServiceError::field(
-            "name",
-            "Use letters, digits, - _ . : (up to 60)",
-        ));
+        return Err(ServiceError::field("name", "Use letters, digits, - _ . : (up to 60)"));
     }
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
-    match roles::insert(&mut c, name, description.trim(), Utc::now()).await {
+    match roles::insert(&mut c, name, description.trim(), scope, Utc::now()).await {
         Ok(()) => {}
         Err(e) if is_unique_violation(&e) => {
-            return Err(ServiceError::field(
-                "name",
-                "A role with this name already exists",
-            ));
+            return Err(ServiceError::field("name", "A role with this name already exists"));
         }
         Err(e) => return Err(e.into()),
     }
-    audit::record(
-        &mut c,
-        actor,
-        "role.created",
-        name,
-        None,
-        json!({ "description": description }),
-    )
-    .await?;
+    audit::record(&mut c, actor, "role.created", name, None, json!({ "description": description, "scope": scope }))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn delete_role(state: &AppState, actor: &Actor, name: &str) -> Result<(), ServiceError> {
+    let mut tx = state.db.begin().await?;
+    let mut c = tx.conn();
+    match roles::find(&mut c, name).await? {
+        None => return Err(ServiceError::NotFound),
+        Some(r) if r.console => {
+            return Err(ServiceError::Refused("The console roles are built in and cannot be deleted.".into()));
+        }
+        Some(_) => {}
+    }
+    roles::delete(&mut c, name).await?;
+    audit::record(&mut c, actor, "role.deleted", name, None, json!({})).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Normalize an allow-list typed as "example.com, example.org".
+fn parse_domains(raw: &str) -> Result<String, ServiceError> {
+    let mut domains = Vec::new();
+    for d in raw
+        .split([',', ' ', '\n', ';'])
+        .map(|d| d.trim().trim_start_matches('@').to_lowercase())
+        .filter(|d| !d.is_empty())
+    {
+        let ok = d.contains('.')
+            && d.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            && !d.starts_with('.');
+        if !ok {
+            return Err(ServiceError::field("allowed_domains", format!("\"{d}\" is not a domain like example.com")));
+        }
+        if !domains.contains(&d) {
+            domains.push(d);
+        }
+    }
+    Ok(domains.join(","))
+}
+
+pub async fn update_tenant(
+    state: &AppState,
+    actor: &Actor,
+    id: Uuid,
+    name: &str,
+    disabled: bool,
+    allowed_domains: &str,
+) -> Result<(), ServiceError> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(ServiceError::field("name", "Enter a name of up to 100 characters"));
+    }
+    let domains = parse_domains(allowed_domains)?;
+    let mut tx = state.db.begin().await?;
+    let mut c = tx.conn();
+    let before = tenants::find(&mut c, id).await?.ok_or(ServiceError::NotFound)?;
+    tenants::update(&mut c, id, name, disabled, &domains).await?;
+    let action = match (before.disabled, disabled) {
+        (false, true) => "tenant.disabled",
+        (true, false) => "tenant.enabled",
+        _ => "tenant.updated",
+    };
+    audit::record(&mut c, actor, action, &before.slug, Some(id), json!({ "name": name, "allowed_domains": domains }))
+        .await?;
     tx.commit().await?;
     Ok(())
 }

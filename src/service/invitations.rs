@@ -1,10 +1,12 @@
-//! Inviting, resending, issuing a fresh link, revoking.
+//! Inviting, resending, issuing a fresh link, revoking. Each check that
+//! decides whether an invitation may be made lives in [`assess`], which
+//! the single invite, the bulk preview and the bulk commit all use.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{ServiceError, show_time};
+use super::{ServiceError, accounts::ensure_visible, catalog::Catalog, show_time};
 use crate::domain::{
     access::Access,
     invitation::{self, Action},
@@ -15,7 +17,7 @@ use crate::domain::{
 use crate::messaging::compose::{self, InviteVars};
 use crate::state::AppState;
 use crate::store::{
-    Conn, audit, audit::Actor, invitations, invitations::Grants, outbox, roles, settings, tenants,
+    Conn, audit, audit::Actor, invitations, invitations::Grants, outbox, settings, settings::AccountSettings, tenants,
     users, users::Attributes,
 };
 
@@ -42,30 +44,126 @@ pub struct Created {
 }
 
 pub const TEMPLATE_KEYS: [&str; 1] = ["invite"];
+pub const ALREADY_ACTIVE: &str = "This person already has an account";
+/// Part of the message when a tenant's email-domain allow-list refuses.
+pub const DOMAIN_REFUSED: &str = " only accepts email addresses at ";
 
-#[tracing::instrument(skip_all, fields(login_id = %req.login_id))]
-pub async fn create(
-    state: &AppState,
-    actor: &Actor,
+/// What inviting this login ID would do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// A new invitation (and a new user, unless a never-activated one exists).
+    Invite { existing_user: Option<Uuid> },
+    /// The person already has a live invitation: resending is the way.
+    AlreadyInvited { invitation_id: Uuid, status: &'static str },
+}
+
+/// Decide whether `req` may be made by someone with `access`, without
+/// writing anything. Errors name the field at fault.
+pub async fn assess(
+    c: &mut Conn<'_>,
+    catalog: &Catalog,
     access: &Access,
-    req: InviteRequest,
-) -> Result<Created, ServiceError> {
+    req: &mut InviteRequest,
+    now: DateTime<Utc>,
+) -> Result<Verdict, ServiceError> {
     if !TEMPLATE_KEYS.contains(&req.template_key.as_str()) {
         return Err(ServiceError::field(
             "template_key",
-            format!(
-                "There is no message template called \"{}\"",
-                req.template_key
-            ),
+            format!("There is no message template called \"{}\"", req.template_key),
         ));
     }
-    let now = Utc::now();
-    let mut tx = state.db.begin().await?;
-    let mut c = tx.conn();
-    check_grants(&mut c, access, &req.grants).await?;
-    let account = settings::get(&mut c).await?;
+    if let Some(scope) = access.tenant_scope {
+        let others =
+            req.grants.tenants.iter().chain(req.grants.tenant_roles.iter().map(|tr| &tr.tenant)).any(|t| *t != scope);
+        if others {
+            return Err(ServiceError::field("tenants", "You can only invite people into your own tenant"));
+        }
+        if !req.grants.tenants.contains(&scope) {
+            req.grants.tenants.insert(0, scope);
+        }
+    }
+    check_grants(catalog, access, &req.grants, &req.login_id)?;
+    match users::find_by_login_id(c, req.login_id.as_str()).await? {
+        None => Ok(Verdict::Invite { existing_user: None }),
+        Some(user) if matches!(user.status, UserStatus::Active | UserStatus::Disabled) => {
+            Err(ServiceError::field("login_id", ALREADY_ACTIVE))
+        }
+        Some(user) => match invitations::latest_for_user(c, user.id).await? {
+            Some(live) if !live.status.is_final() => {
+                Ok(Verdict::AlreadyInvited { invitation_id: live.id, status: live.status_at(now).as_str() })
+            }
+            _ => Ok(Verdict::Invite { existing_user: Some(user.id) }),
+        },
+    }
+}
 
-    let user_id = match users::find_by_login_id(&mut c, req.login_id.as_str()).await? {
+/// Every role must exist and be one the inviter may grant; every tenant
+/// must exist, be enabled, and allow the login ID's email domain.
+fn check_grants(catalog: &Catalog, access: &Access, grants: &Grants, login_id: &LoginId) -> Result<(), ServiceError> {
+    let tenant_roles = grants.tenant_roles.iter().map(|tr| (&tr.role, true));
+    for (role, in_tenant) in grants.roles.iter().map(|r| (r, false)).chain(tenant_roles) {
+        match catalog.roles.get(role) {
+            None => return Err(ServiceError::field("roles", format!("There is no role called \"{role}\""))),
+            Some(r) if r.scope == "tenant" && !in_tenant => {
+                return Err(ServiceError::field(
+                    "roles",
+                    format!("\"{role}\" is a tenant role; grant it within a tenant"),
+                ));
+            }
+            Some(_) if !access.can_grant(role) => {
+                return Err(ServiceError::field("roles", format!("You cannot grant the role \"{role}\"")));
+            }
+            Some(_) => {}
+        }
+    }
+    let tenant_ids = grants.tenants.iter().chain(grants.tenant_roles.iter().map(|tr| &tr.tenant));
+    for id in tenant_ids {
+        let Some(t) = catalog.tenants.get(id) else {
+            return Err(ServiceError::field("tenants", "That tenant does not exist"));
+        };
+        if t.disabled {
+            return Err(ServiceError::field("tenants", format!("The tenant {} is disabled", t.name)));
+        }
+        if !t.allows(login_id) {
+            return Err(ServiceError::field(
+                "login_id",
+                format!("{}{DOMAIN_REFUSED}{}", t.name, t.domains().join(", ")),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// How many more invitations `inviter` may make today (None: no quota).
+pub async fn quota_left(
+    c: &mut Conn<'_>,
+    account: &AccountSettings,
+    inviter: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<i64>> {
+    let (Some(inviter), true) = (inviter, account.invites_per_inviter_per_day > 0) else { return Ok(None) };
+    let used = invitations::count_by_inviter_since(c, inviter, now - Duration::hours(24)).await?;
+    Ok(Some((account.invites_per_inviter_per_day - used).max(0)))
+}
+
+pub fn quota_message(account: &AccountSettings) -> String {
+    format!(
+        "You have reached your limit of {} invitations per day; try again tomorrow or ask an admin to raise it",
+        account.invites_per_inviter_per_day
+    )
+}
+
+/// Write a new invitation (and its user) inside the caller's transaction.
+pub async fn write_invitation(
+    c: &mut Conn<'_>,
+    state: &AppState,
+    actor: &Actor,
+    req: &InviteRequest,
+    existing_user: Option<Uuid>,
+    account: &AccountSettings,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Created> {
+    let user_id = match existing_user {
         None => {
             let new = users::NewUser {
                 login_id: &req.login_id,
@@ -76,87 +174,39 @@ pub async fn create(
                 invited_by: actor.user_id,
                 password_hash: None,
             };
-            users::insert(&mut c, new, now).await?
+            users::insert(c, new, now).await?
         }
-        Some(user) if matches!(user.status, UserStatus::Active | UserStatus::Disabled) => {
-            return Err(ServiceError::field(
-                "login_id",
-                "This person already has an account",
-            ));
-        }
-        Some(user) => {
-            if let Some(live) = invitations::latest_for_user(&mut c, user.id).await?
-                && !live.status.is_final()
-            {
-                let status = live.status_at(now).as_str();
-                return Err(ServiceError::field(
-                    "login_id",
-                    format!(
-                        "This person already has an invitation ({status}); resend it from the users page instead"
-                    ),
-                ));
-            }
-            users::update_invitee_details(
-                &mut c,
-                user.id,
-                &req.given_name,
-                &req.family_name,
-                &req.custom_attributes,
-                now,
-            )
-            .await?;
-            users::set_status(&mut c, user.id, UserStatus::Invited, now).await?;
-            user.id
+        Some(id) => {
+            users::update_invitee_details(c, id, &req.given_name, &req.family_name, &req.custom_attributes, now)
+                .await?;
+            users::set_status(c, id, UserStatus::Invited, now).await?;
+            id
         }
     };
-
-    let lang = req
-        .lang
-        .clone()
-        .unwrap_or_else(|| account.default_lang.clone());
+    let lang = req.lang.clone().unwrap_or_else(|| account.default_lang.clone());
     let expires_at = now + account.invitation_lifetime;
-    let invitation_id = invitations::insert(
-        &mut c,
-        invitations::NewInvitation {
-            user_id,
-            tenant_id: req.grants.tenants.first().copied(),
-            login_id: req.login_id.as_str(),
-            channel: req.login_id.channel(),
-            template_key: &req.template_key,
-            lang: &lang,
-            redirect_url: req.redirect_url.as_deref(),
-            grants: &req.grants,
-            invited_by: actor.user_id,
-            expires_at,
-        },
-        now,
-    )
-    .await?;
-    let token = issue_link(
-        &mut c,
-        invitation_id,
-        now,
+    let new = invitations::NewInvitation {
+        user_id,
+        tenant_id: req.grants.tenants.first().copied().or(req.grants.tenant_roles.first().map(|tr| tr.tenant)),
+        login_id: req.login_id.as_str(),
+        channel: req.login_id.channel(),
+        template_key: &req.template_key,
+        lang: &lang,
+        redirect_url: req.redirect_url.as_deref(),
+        grants: &req.grants,
+        invited_by: actor.user_id,
         expires_at,
-        account.link_lifetime,
-    )
-    .await?;
+    };
+    let invitation_id = invitations::insert(c, new, now).await?;
+    let token = issue_link(c, invitation_id, now, expires_at, account.link_lifetime).await?;
     let link = state.invite_link(token.as_str());
-    let invitation = invitations::find(&mut c, invitation_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let invitation =
+        invitations::find(c, invitation_id).await?.ok_or_else(|| anyhow::anyhow!("invitation vanished"))?;
     if req.send_now {
-        enqueue_invitation_message(
-            &mut c,
-            &invitation,
-            &link,
-            actor,
-            &req.given_name,
-            &req.family_name,
-        )
-        .await?;
+        enqueue_invitation_message(c, account, &invitation, &link, actor, &req.given_name, &req.family_name).await?;
     }
     audit::record(
-        &mut c,
+        c,
         actor,
         "invitation.created",
         req.login_id.as_str(),
@@ -164,54 +214,39 @@ pub async fn create(
         json!({ "invitation_id": invitation_id, "sent": req.send_now, "grants": req.grants }),
     )
     .await?;
+    Ok(Created { invitation_id, user_id, expires_at, unsent_link: (!req.send_now).then_some(link) })
+}
+
+#[tracing::instrument(skip_all, fields(login_id = %req.login_id))]
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    access: &Access,
+    mut req: InviteRequest,
+) -> Result<Created, ServiceError> {
+    let now = Utc::now();
+    let mut tx = state.db.begin().await?;
+    let mut c = tx.conn();
+    let account = settings::get(&mut c).await?;
+    if quota_left(&mut c, &account, actor.user_id, now).await? == Some(0) {
+        return Err(ServiceError::Refused(quota_message(&account)));
+    }
+    let catalog = Catalog::load(&mut c).await?;
+    let existing_user = match assess(&mut c, &catalog, access, &mut req, now).await? {
+        Verdict::Invite { existing_user } => existing_user,
+        Verdict::AlreadyInvited { status, .. } => {
+            return Err(ServiceError::field(
+                "login_id",
+                format!("This person already has an invitation ({status}); resend it from the users page instead"),
+            ));
+        }
+    };
+    let created = write_invitation(&mut c, state, actor, &req, existing_user, &account, now).await?;
     tx.commit().await?;
     if req.send_now {
         state.wake_outbox.notify_one();
     }
-    Ok(Created {
-        invitation_id,
-        user_id,
-        expires_at,
-        unsent_link: (!req.send_now).then_some(link),
-    })
-}
-
-/// Every role must exist and be one the inviter may grant; every tenant
-/// must exist and be enabled.
-async fn check_grants(
-    c: &mut Conn<'_>,
-    access: &Access,
-    grants: &Grants,
-) -> Result<(), ServiceError> {
-    let tenant_roles = grants.tenant_roles.iter().map(|tr| &tr.role);
-    for role in grants.roles.iter().chain(tenant_roles) {
-        if !roles::exists(c, role).await? {
-            return Err(ServiceError::field(
-                "roles",
-                format!("There is no role called \"{role}\""),
-            ));
-        }
-        if !access.can_grant(role) {
-            return Err(ServiceError::field(
-                "roles",
-                format!("You cannot grant the role \"{role}\""),
-            ));
-        }
-    }
-    let tenant_ids = grants.tenant_roles.iter().map(|tr| &tr.tenant);
-    for id in grants.tenants.iter().chain(tenant_ids) {
-        match tenants::find(c, *id).await? {
-            None => return Err(ServiceError::field("tenants", "That tenant does not exist")),
-            Some(t) if t.disabled => {
-                return Err(ServiceError::field(
-                    "tenants",
-                    format!("The tenant {} is disabled", t.name),
-                ));
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(())
+    Ok(created)
 }
 
 /// A fresh link for an invitation: the link lives for the link lifetime,
@@ -221,7 +256,7 @@ async fn issue_link(
     invitation_id: Uuid,
     now: DateTime<Utc>,
     invitation_expires_at: DateTime<Utc>,
-    link_lifetime: chrono::Duration,
+    link_lifetime: Duration,
 ) -> anyhow::Result<Token> {
     let token = Token::generate();
     let link_expires_at = (now + link_lifetime).min(invitation_expires_at);
@@ -232,13 +267,13 @@ async fn issue_link(
 /// Put the invitation message in the outbox (same transaction).
 pub(crate) async fn enqueue_invitation_message(
     c: &mut Conn<'_>,
+    account: &AccountSettings,
     invitation: &invitations::Invitation,
     link: &str,
     inviter: &Actor,
     given_name: &str,
     family_name: &str,
 ) -> anyhow::Result<()> {
-    let account = settings::get(c).await?;
     let tenant_name = match invitation.tenant_id {
         Some(id) => tenants::find(c, id).await?.map(|t| t.name),
         None => None,
@@ -246,92 +281,46 @@ pub(crate) async fn enqueue_invitation_message(
     let vars = InviteVars {
         name: format!("{given_name} {family_name}").trim().to_string(),
         invite_link: link.to_string(),
-        invited_by: if inviter.label.is_empty() {
-            account.account_name.clone()
-        } else {
-            inviter.label.clone()
-        },
-        account_name: account.account_name,
+        invited_by: if inviter.label.is_empty() { account.account_name.clone() } else { inviter.label.clone() },
+        account_name: account.account_name.clone(),
         expires_at: show_time(invitation.expires_at),
         tenant_name,
     };
-    let channel = if invitation.channel == "sms" {
-        "sms"
-    } else {
-        "email"
-    };
-    let message = compose::invitation(
-        channel,
-        &invitation.login_id,
-        &invitation.lang,
-        &vars,
-        invitation.id,
-    )?;
+    let channel = if invitation.channel == "sms" { "sms" } else { "email" };
+    let message = compose::invitation(channel, &invitation.login_id, &invitation.lang, &vars, invitation.id)?;
     outbox::enqueue(c, &message, Utc::now()).await?;
     Ok(())
 }
 
-/// Resend (`send = true`) or get a fresh link shown once (`send = false`):
-/// a new token, every earlier link of that person dead, expiry restarted,
-/// resent_count + 1. Returns the link when it was not sent.
-#[tracing::instrument(skip(state, actor))]
-pub async fn resend(
+/// Resend inside the caller's transaction; see [`resend`].
+pub async fn resend_in(
+    c: &mut Conn<'_>,
     state: &AppState,
     actor: &Actor,
+    access: &Access,
     invitation_id: Uuid,
     send: bool,
+    now: DateTime<Utc>,
 ) -> Result<Option<String>, ServiceError> {
-    let now = Utc::now();
-    let mut tx = state.db.begin().await?;
-    let mut c = tx.conn();
-    let inv = invitations::find(&mut c, invitation_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let user = users::find(&mut c, inv.user_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let account = settings::get(&mut c).await?;
-    invitation::check_resend(
-        inv.status_at(now),
-        user.status,
-        Some(inv.last_issued()),
-        account.resend_cooldown,
-        now,
-    )?;
+    let inv = invitations::find(c, invitation_id).await?.ok_or(ServiceError::NotFound)?;
+    ensure_visible(c, access, inv.user_id).await?;
+    let user = users::find(c, inv.user_id).await?.ok_or(ServiceError::NotFound)?;
+    let account = settings::get(c).await?;
+    invitation::check_resend(inv.status_at(now), user.status, Some(inv.last_issued()), account.resend_cooldown, now)?;
 
     let expires_at = now + account.invitation_lifetime;
-    invitations::supersede_links_of_user(&mut c, user.id).await?;
-    invitations::mark_resent(&mut c, inv.id, expires_at, now).await?;
-    users::set_status(
-        &mut c,
-        user.id,
-        invitation::user_status_after(Action::Resend, user.status),
-        now,
-    )
-    .await?;
-    let token = issue_link(&mut c, inv.id, now, expires_at, account.link_lifetime).await?;
+    invitations::supersede_links_of_user(c, user.id).await?;
+    invitations::mark_resent(c, inv.id, expires_at, now).await?;
+    users::set_status(c, user.id, invitation::user_status_after(Action::Resend, user.status), now).await?;
+    let token = issue_link(c, inv.id, now, expires_at, account.link_lifetime).await?;
     let link = state.invite_link(token.as_str());
-    let inv = invitations::find(&mut c, inv.id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let inv = invitations::find(c, inv.id).await?.ok_or(ServiceError::NotFound)?;
     if send {
-        enqueue_invitation_message(
-            &mut c,
-            &inv,
-            &link,
-            actor,
-            &user.given_name,
-            &user.family_name,
-        )
-        .await?;
+        enqueue_invitation_message(c, &account, &inv, &link, actor, &user.given_name, &user.family_name).await?;
     }
-    let action = if send {
-        "invitation.resent"
-    } else {
-        "invitation.link_issued"
-    };
+    let action = if send { "invitation.resent" } else { "invitation.link_issued" };
     audit::record(
-        &mut c,
+        c,
         actor,
         action,
         &inv.login_id,
@@ -339,47 +328,53 @@ pub async fn resend(
         json!({ "invitation_id": inv.id, "resent_count": inv.resent_count }),
     )
     .await?;
+    Ok((!send).then_some(link))
+}
+
+/// Resend (`send = true`) or get a fresh link shown once (`send = false`):
+/// a new token, every earlier link of that person dead, expiry restarted,
+/// resent_count + 1. Returns the link when it was not sent.
+#[tracing::instrument(skip(state, actor, access))]
+pub async fn resend(
+    state: &AppState,
+    actor: &Actor,
+    access: &Access,
+    invitation_id: Uuid,
+    send: bool,
+) -> Result<Option<String>, ServiceError> {
+    let mut tx = state.db.begin().await?;
+    let link = resend_in(&mut tx.conn(), state, actor, access, invitation_id, send, Utc::now()).await?;
     tx.commit().await?;
     if send {
         state.wake_outbox.notify_one();
     }
-    Ok((!send).then_some(link))
+    Ok(link)
 }
 
-#[tracing::instrument(skip(state, actor))]
-pub async fn revoke(
-    state: &AppState,
+/// Revoke inside the caller's transaction.
+pub async fn revoke_in(
+    c: &mut Conn<'_>,
     actor: &Actor,
+    access: &Access,
     invitation_id: Uuid,
+    now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
-    let now = Utc::now();
-    let mut tx = state.db.begin().await?;
-    let mut c = tx.conn();
-    let inv = invitations::find(&mut c, invitation_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let user = users::find(&mut c, inv.user_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let inv = invitations::find(c, invitation_id).await?.ok_or(ServiceError::NotFound)?;
+    ensure_visible(c, access, inv.user_id).await?;
+    let user = users::find(c, inv.user_id).await?.ok_or(ServiceError::NotFound)?;
     let next = invitation::transition(inv.status_at(now), Action::Revoke)?;
-    invitations::set_status(&mut c, inv.id, next, now).await?;
-    invitations::supersede_links_of_user(&mut c, user.id).await?;
-    users::set_status(
-        &mut c,
-        user.id,
-        invitation::user_status_after(Action::Revoke, user.status),
-        now,
-    )
-    .await?;
-    audit::record(
-        &mut c,
-        actor,
-        "invitation.revoked",
-        &inv.login_id,
-        inv.tenant_id,
-        json!({ "invitation_id": inv.id }),
-    )
-    .await?;
+    invitations::set_status(c, inv.id, next, now).await?;
+    invitations::supersede_links_of_user(c, user.id).await?;
+    users::set_status(c, user.id, invitation::user_status_after(Action::Revoke, user.status), now).await?;
+    audit::record(c, actor, "invitation.revoked", &inv.login_id, inv.tenant_id, json!({ "invitation_id": inv.id }))
+        .await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip(state, actor, access))]
+pub async fn revoke(state: &AppState, actor: &Actor, access: &Access, invitation_id: Uuid) -> Result<(), ServiceError> {
+    let mut tx = state.db.begin().await?;
+    revoke_in(&mut tx.conn(), actor, access, invitation_id, Utc::now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -398,13 +393,8 @@ pub async fn expire_due(state: &AppState) -> anyhow::Result<usize> {
         let mut c = tx.conn();
         if invitations::expire_if_due(&mut c, inv.id, now).await? {
             if let Some(user) = users::find(&mut c, inv.user_id).await? {
-                users::set_status(
-                    &mut c,
-                    user.id,
-                    invitation::user_status_after(Action::Expire, user.status),
-                    now,
-                )
-                .await?;
+                users::set_status(&mut c, user.id, invitation::user_status_after(Action::Expire, user.status), now)
+                    .await?;
             }
             audit::record(
                 &mut c,

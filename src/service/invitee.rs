@@ -12,8 +12,8 @@ use crate::domain::{
 };
 use crate::state::AppState;
 use crate::store::{
-    Conn, audit, audit::Actor, invitations, invitations::Invitation, invitations::LinkState,
-    settings, tenants, users, users::User,
+    Conn, audit, audit::Actor, invitations, invitations::Invitation, invitations::LinkState, settings, tenants, users,
+    users::User,
 };
 
 /// What a link leads to right now.
@@ -48,9 +48,7 @@ async fn view(c: &mut Conn<'_>, raw_token: &str) -> anyhow::Result<LinkView> {
         return Ok(LinkView::Unknown);
     }
     let now = Utc::now();
-    let Some((link, invitation)) =
-        invitations::find_by_token_hash(c, &hash_token(raw_token)).await?
-    else {
+    let Some((link, invitation)) = invitations::find_by_token_hash(c, &hash_token(raw_token)).await? else {
         return Ok(LinkView::Unknown);
     };
     let status = invitation.status_at(now);
@@ -61,26 +59,17 @@ async fn view(c: &mut Conn<'_>, raw_token: &str) -> anyhow::Result<LinkView> {
         (_, LinkState::Superseded) => LinkView::Superseded,
         (InvitationStatus::Expired, _) => LinkView::Expired,
         (_, LinkState::Used) => LinkView::Accepted,
-        (InvitationStatus::Pending, LinkState::Live) if now >= link.expires_at => {
-            LinkView::LinkExpired
-        }
+        (InvitationStatus::Pending, LinkState::Live) if now >= link.expires_at => LinkView::LinkExpired,
         (InvitationStatus::Pending, LinkState::Live) => {
             if let Some(tenant_id) = invitation.tenant_id
-                && tenants::find(c, tenant_id)
-                    .await?
-                    .is_some_and(|t| t.disabled)
+                && tenants::find(c, tenant_id).await?.is_some_and(|t| t.disabled)
             {
                 return Ok(LinkView::TenantDisabled);
             }
-            let user = users::find(c, invitation.user_id)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("invitation without user"))?;
+            let user =
+                users::find(c, invitation.user_id).await?.ok_or_else(|| anyhow::anyhow!("invitation without user"))?;
             let account_name = settings::get(c).await?.account_name;
-            LinkView::Open {
-                invitation: Box::new(invitation),
-                user: Box::new(user),
-                account_name,
-            }
+            LinkView::Open { invitation: Box::new(invitation), user: Box::new(user), account_name }
         }
     })
 }
@@ -104,73 +93,40 @@ pub async fn accept(
     let user = match open(state, raw_token).await? {
         LinkView::Open { user, .. } => user,
         _ => {
-            return Err(ServiceError::Refused(
-                "This invitation link can no longer be used.".into(),
-            ));
+            return Err(ServiceError::Refused("This invitation link can no longer be used.".into()));
         }
     };
     let mut errors = Vec::new();
     if form.given_name.trim().is_empty() {
-        errors.push(super::FieldError {
-            field: "given_name",
-            message: "Enter your given name".into(),
-        });
+        errors.push(super::FieldError { field: "given_name", message: "Enter your given name".into() });
     }
     if form.family_name.trim().is_empty() {
-        errors.push(super::FieldError {
-            field: "family_name",
-            message: "Enter your family name".into(),
-        });
+        errors.push(super::FieldError { field: "family_name", message: "Enter your family name".into() });
     }
     if let Err(message) = password::check_strength(&form.password, &user.login_id) {
-        errors.push(super::FieldError {
-            field: "password",
-            message,
-        });
+        errors.push(super::FieldError { field: "password", message });
     } else if form.password != form.password_confirm {
-        errors.push(super::FieldError {
-            field: "password_confirm",
-            message: "The passwords do not match".into(),
-        });
+        errors.push(super::FieldError { field: "password_confirm", message: "The passwords do not match".into() });
     }
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));
     }
     let pw = form.password.clone();
-    let hash = tokio::task::spawn_blocking(move || password::hash(&pw))
-        .await
-        .map_err(anyhow::Error::from)??;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(anyhow::Error::from)??;
 
     let now = Utc::now();
     let token_hash = hash_token(raw_token);
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     // Look again inside the transaction: the link may have died meanwhile.
-    let LinkView::Open {
-        invitation: inv,
-        user,
-        ..
-    } = view(&mut c, raw_token).await?
-    else {
-        return Err(ServiceError::Refused(
-            "This invitation link can no longer be used.".into(),
-        ));
+    let LinkView::Open { invitation: inv, user, .. } = view(&mut c, raw_token).await? else {
+        return Err(ServiceError::Refused("This invitation link can no longer be used.".into()));
     };
     let next = invitation::transition(inv.status_at(now), Action::Accept)?;
     if !invitations::use_link(&mut c, &token_hash).await? {
-        return Err(ServiceError::Refused(
-            "This invitation link was already used.".into(),
-        ));
+        return Err(ServiceError::Refused("This invitation link was already used.".into()));
     }
-    users::register(
-        &mut c,
-        user.id,
-        form.given_name.trim(),
-        form.family_name.trim(),
-        &hash,
-        now,
-    )
-    .await?;
+    users::register(&mut c, user.id, form.given_name.trim(), form.family_name.trim(), &hash, now).await?;
     for role in &inv.grants.roles {
         users::grant_role(&mut c, user.id, role, None).await?;
     }
@@ -184,11 +140,7 @@ pub async fn accept(
     invitations::set_status(&mut c, inv.id, next, now).await?;
     invitations::expire_others(&mut c, user.id, Some(inv.id), now).await?;
     invitations::supersede_links_of_user(&mut c, user.id).await?;
-    let who = Actor {
-        user_id: Some(user.id),
-        label: user.login_id.clone(),
-        ..actor.clone()
-    };
+    let who = Actor { user_id: Some(user.id), label: user.login_id.clone(), ..actor.clone() };
     audit::record(
         &mut c,
         &who,
@@ -198,15 +150,7 @@ pub async fn accept(
         json!({ "invitation_id": inv.id }),
     )
     .await?;
-    audit::record(
-        &mut c,
-        &who,
-        "user.activated",
-        &inv.login_id,
-        inv.tenant_id,
-        json!({ "via": "invitation" }),
-    )
-    .await?;
+    audit::record(&mut c, &who, "user.activated", &inv.login_id, inv.tenant_id, json!({ "via": "invitation" })).await?;
     tx.commit().await?;
     Ok(inv.redirect_url)
 }
@@ -215,35 +159,17 @@ pub async fn decline(state: &AppState, raw_token: &str, actor: &Actor) -> Result
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
-    let LinkView::Open {
-        invitation: inv,
-        user,
-        ..
-    } = view(&mut c, raw_token).await?
-    else {
-        return Err(ServiceError::Refused(
-            "This invitation link can no longer be used.".into(),
-        ));
+    let LinkView::Open { invitation: inv, user, .. } = view(&mut c, raw_token).await? else {
+        return Err(ServiceError::Refused("This invitation link can no longer be used.".into()));
     };
     let next = invitation::transition(inv.status_at(now), Action::Decline)?;
     if !invitations::use_link(&mut c, &hash_token(raw_token)).await? {
-        return Err(ServiceError::Refused(
-            "This invitation link was already used.".into(),
-        ));
+        return Err(ServiceError::Refused("This invitation link was already used.".into()));
     }
     invitations::set_status(&mut c, inv.id, next, now).await?;
     invitations::supersede_links_of_user(&mut c, user.id).await?;
-    users::set_status(
-        &mut c,
-        user.id,
-        invitation::user_status_after(Action::Decline, user.status),
-        now,
-    )
-    .await?;
-    let who = Actor {
-        label: inv.login_id.clone(),
-        ..actor.clone()
-    };
+    users::set_status(&mut c, user.id, invitation::user_status_after(Action::Decline, user.status), now).await?;
+    let who = Actor { label: inv.login_id.clone(), ..actor.clone() };
     audit::record(
         &mut c,
         &who,
@@ -259,40 +185,26 @@ pub async fn decline(state: &AppState, raw_token: &str, actor: &Actor) -> Result
 
 /// From the expired-link page: send a fresh link to the invitation's own
 /// address (never shown on the page, so only the invitee receives it).
-pub async fn send_fresh_link(
-    state: &AppState,
-    raw_token: &str,
-    actor: &Actor,
-) -> Result<(), ServiceError> {
+pub async fn send_fresh_link(state: &AppState, raw_token: &str, actor: &Actor) -> Result<(), ServiceError> {
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     if !matches!(view(&mut c, raw_token).await?, LinkView::LinkExpired) {
-        return Err(ServiceError::Refused(
-            "A fresh link cannot be sent for this link.".into(),
-        ));
+        return Err(ServiceError::Refused("A fresh link cannot be sent for this link.".into()));
     }
-    let (_, inv) = invitations::find_by_token_hash(&mut c, &hash_token(raw_token))
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let user = users::find(&mut c, inv.user_id)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let (_, inv) =
+        invitations::find_by_token_hash(&mut c, &hash_token(raw_token)).await?.ok_or(ServiceError::NotFound)?;
+    let user = users::find(&mut c, inv.user_id).await?.ok_or(ServiceError::NotFound)?;
     let account = settings::get(&mut c).await?;
     invitations::supersede_links_of_user(&mut c, user.id).await?;
     let token = Token::generate();
     let link_expires_at = (now + account.link_lifetime).min(inv.expires_at);
     invitations::insert_link(&mut c, &token.hash(), inv.id, now, link_expires_at).await?;
-    let who = Actor {
-        label: inv.login_id.clone(),
-        ..actor.clone()
-    };
-    let inviter = Actor {
-        label: String::new(),
-        ..Actor::default()
-    };
+    let who = Actor { label: inv.login_id.clone(), ..actor.clone() };
+    let inviter = Actor { label: String::new(), ..Actor::default() };
     enqueue_invitation_message(
         &mut c,
+        &account,
         &inv,
         &state.invite_link(token.as_str()),
         &inviter,

@@ -2,8 +2,11 @@
 //! run in one transaction with its audit entry and outgoing messages.
 
 pub mod accounts;
+pub mod bulk;
+pub mod catalog;
 pub mod invitations;
 pub mod invitee;
+pub mod people;
 
 use crate::domain::invitation::Refusal;
 
@@ -31,10 +34,7 @@ pub struct FieldError {
 
 impl ServiceError {
     pub fn field(field: &'static str, message: impl Into<String>) -> Self {
-        Self::Invalid(vec![FieldError {
-            field,
-            message: message.into(),
-        }])
+        Self::Invalid(vec![FieldError { field, message: message.into() }])
     }
 }
 

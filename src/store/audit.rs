@@ -19,10 +19,7 @@ pub struct Actor {
 
 impl Actor {
     pub fn system() -> Self {
-        Self {
-            label: "system".into(),
-            ..Self::default()
-        }
+        Self { label: "system".into(), ..Self::default() }
     }
 }
 
@@ -64,13 +61,8 @@ pub async fn record(
 }
 
 /// Newest entries first, optionally only one action.
-pub async fn recent(
-    c: &mut Conn<'_>,
-    action: Option<&str>,
-    limit: i64,
-) -> anyhow::Result<Vec<Entry>> {
+pub async fn recent(c: &mut Conn<'_>, action: Option<&str>, limit: i64) -> anyhow::Result<Vec<Entry>> {
     let sql = "SELECT at, actor, action, target, ip FROM audit_log
                WHERE ($1 IS NULL OR action = $1) ORDER BY at DESC LIMIT $2";
-    on_conn!(c, c => sqlx::query_as(sql).bind(action).bind(limit).fetch_all(c).await)
-        .context("reading audit log")
+    on_conn!(c, c => sqlx::query_as(sql).bind(action).bind(limit).fetch_all(c).await).context("reading audit log")
 }

@@ -153,7 +153,5 @@ impl PooledConn {
 
 /// True when `err` is a unique-key violation (either database).
 pub fn is_unique_violation(err: &anyhow::Error) -> bool {
-    err.downcast_ref::<sqlx::Error>()
-        .and_then(|e| e.as_database_error())
-        .is_some_and(|e| e.is_unique_violation())
+    err.downcast_ref::<sqlx::Error>().and_then(|e| e.as_database_error()).is_some_and(|e| e.is_unique_violation())
 }

@@ -110,8 +110,7 @@ impl Row {
     }
 }
 
-const COLUMNS: &str =
-    "id, user_id, tenant_id, status, login_id, channel, template_key, lang, redirect_url, grants,
+const COLUMNS: &str = "id, user_id, tenant_id, status, login_id, channel, template_key, lang, redirect_url, grants,
     invited_by, created_at, expires_at, sent_at, resent_at, resent_count, accepted_at";
 
 pub struct NewInvitation<'a> {
@@ -128,11 +127,7 @@ pub struct NewInvitation<'a> {
 }
 
 #[tracing::instrument(skip(c, new))]
-pub async fn insert(
-    c: &mut Conn<'_>,
-    new: NewInvitation<'_>,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Uuid> {
+pub async fn insert(c: &mut Conn<'_>, new: NewInvitation<'_>, now: DateTime<Utc>) -> anyhow::Result<Uuid> {
     let id = Uuid::new_v4();
     let sql = "INSERT INTO invitations (id, user_id, tenant_id, status, login_id, channel, template_key, lang,
                    redirect_url, grants, invited_by, created_at, expires_at, resent_count)
@@ -159,31 +154,24 @@ pub async fn insert(
 #[tracing::instrument(skip(c))]
 pub async fn find(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<Option<Invitation>> {
     let sql = format!("SELECT {COLUMNS} FROM invitations WHERE id = $1");
-    let row: Option<Row> =
-        on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)
-            .context("finding invitation")?;
+    let row: Option<Row> = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)
+        .context("finding invitation")?;
     row.map(Row::into_domain).transpose()
 }
 
 /// The user's newest invitation, if any.
-pub async fn latest_for_user(
-    c: &mut Conn<'_>,
-    user_id: Uuid,
-) -> anyhow::Result<Option<Invitation>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM invitations WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1"
-    );
-    let row: Option<Row> = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_optional(c).await)
-        .context("finding latest invitation")?;
+pub async fn latest_for_user(c: &mut Conn<'_>, user_id: Uuid) -> anyhow::Result<Option<Invitation>> {
+    let sql = format!("SELECT {COLUMNS} FROM invitations WHERE user_id = $1 ORDER BY created_at DESC LIMIT 1");
+    let row: Option<Row> =
+        on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_optional(c).await)
+            .context("finding latest invitation")?;
     row.map(Row::into_domain).transpose()
 }
 
 pub async fn list_for_user(c: &mut Conn<'_>, user_id: Uuid) -> anyhow::Result<Vec<Invitation>> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM invitations WHERE user_id = $1 ORDER BY created_at DESC");
-    let rows: Vec<Row> =
-        on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(c).await)
-            .context("listing invitations of a user")?;
+    let sql = format!("SELECT {COLUMNS} FROM invitations WHERE user_id = $1 ORDER BY created_at DESC");
+    let rows: Vec<Row> = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(c).await)
+        .context("listing invitations of a user")?;
     rows.into_iter().map(Row::into_domain).collect()
 }
 
@@ -213,13 +201,15 @@ pub async fn mark_resent(
     let sql = "UPDATE invitations SET status = 'pending', expires_at = $1, resent_at = $2,
                    resent_count = resent_count + 1, closed_at = NULL
                WHERE id = $3";
-    on_conn!(c, c => sqlx::query(sql).bind(expires_at).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected())).context("marking invitation resent")?;
+    on_conn!(c, c => sqlx::query(sql).bind(expires_at).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))
+        .context("marking invitation resent")?;
     Ok(())
 }
 
 pub async fn mark_sent(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<()> {
     let sql = "UPDATE invitations SET sent_at = $1 WHERE id = $2";
-    on_conn!(c, c => sqlx::query(sql).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected())).context("marking invitation sent")?;
+    on_conn!(c, c => sqlx::query(sql).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))
+        .context("marking invitation sent")?;
     Ok(())
 }
 
@@ -238,16 +228,13 @@ pub async fn expire_others(
 }
 
 /// Pending invitations whose time is up, for the sweeper.
-pub async fn due_for_expiry(
-    c: &mut Conn<'_>,
-    now: DateTime<Utc>,
-    limit: i64,
-) -> anyhow::Result<Vec<Invitation>> {
+pub async fn due_for_expiry(c: &mut Conn<'_>, now: DateTime<Utc>, limit: i64) -> anyhow::Result<Vec<Invitation>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM invitations WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2"
     );
-    let rows: Vec<Row> = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now).bind(limit).fetch_all(c).await)
-        .context("finding invitations due for expiry")?;
+    let rows: Vec<Row> =
+        on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now).bind(limit).fetch_all(c).await)
+            .context("finding invitations due for expiry")?;
     rows.into_iter().map(Row::into_domain).collect()
 }
 
@@ -255,8 +242,16 @@ pub async fn due_for_expiry(
 /// this call did it (so a concurrent sweeper does not double-report).
 pub async fn expire_if_due(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<bool> {
     let sql = "UPDATE invitations SET status = 'expired', closed_at = $1 WHERE id = $2 AND status = 'pending' AND expires_at <= $1";
-    let n = on_conn!(c, c => sqlx::query(sql).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected())).context("expiring invitation")?;
+    let n = on_conn!(c, c => sqlx::query(sql).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))
+        .context("expiring invitation")?;
     Ok(n == 1)
+}
+
+/// Invitations created by `inviter` since `since` (for the daily quota).
+pub async fn count_by_inviter_since(c: &mut Conn<'_>, inviter: Uuid, since: DateTime<Utc>) -> anyhow::Result<i64> {
+    let sql = "SELECT COUNT(*) FROM invitations WHERE invited_by = $1 AND created_at > $2";
+    on_conn!(c, c => sqlx::query_scalar(sql).bind(inviter).bind(since).fetch_one(c).await)
+        .context("counting invitations")
 }
 
 // ---- links ----
@@ -300,7 +295,8 @@ pub async fn supersede_links_of_user(c: &mut Conn<'_>, user_id: Uuid) -> anyhow:
 /// request used it first), which keeps tokens single-use.
 pub async fn use_link(c: &mut Conn<'_>, token_hash: &str) -> anyhow::Result<bool> {
     let sql = "UPDATE invitation_links SET state = 'used' WHERE token_hash = $1 AND state = 'live'";
-    let n = on_conn!(c, c => sqlx::query(sql).bind(token_hash).execute(c).await.map(|r| r.rows_affected())).context("using link")?;
+    let n = on_conn!(c, c => sqlx::query(sql).bind(token_hash).execute(c).await.map(|r| r.rows_affected()))
+        .context("using link")?;
     Ok(n == 1)
 }
 
@@ -313,28 +309,69 @@ struct LinkRow {
 
 /// The link with this token hash and its invitation.
 #[tracing::instrument(skip_all)]
-pub async fn find_by_token_hash(
-    c: &mut Conn<'_>,
-    token_hash: &str,
-) -> anyhow::Result<Option<(Link, Invitation)>> {
+pub async fn find_by_token_hash(c: &mut Conn<'_>, token_hash: &str) -> anyhow::Result<Option<(Link, Invitation)>> {
     let sql = "SELECT state, expires_at AS link_expires_at, invitation_id FROM invitation_links WHERE token_hash = $1";
     let row: Option<LinkRow> =
-        on_conn!(c, c => sqlx::query_as(sql).bind(token_hash).fetch_optional(c).await)
-            .context("finding link")?;
+        on_conn!(c, c => sqlx::query_as(sql).bind(token_hash).fetch_optional(c).await).context("finding link")?;
     let Some(row) = row else { return Ok(None) };
     let state = match row.state.as_str() {
         "live" => LinkState::Live,
         "superseded" => LinkState::Superseded,
         _ => LinkState::Used,
     };
-    let invitation = find(c, row.invitation_id)
-        .await?
-        .context("link without invitation")?;
-    Ok(Some((
-        Link {
-            state,
-            expires_at: row.link_expires_at,
-        },
-        invitation,
-    )))
+    let invitation = find(c, row.invitation_id).await?.context("link without invitation")?;
+    Ok(Some((Link { state, expires_at: row.link_expires_at }, invitation)))
+}
+
+/// One row of the invitations page.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct ListedInvitation {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub login_id: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub resent_count: i64,
+    pub invited_by_login: Option<String>,
+    pub tenant_name: Option<String>,
+}
+
+pub struct InvitationQuery {
+    /// `pending` and `expired` are judged by the clock, as everywhere.
+    pub status: Option<InvitationStatus>,
+    pub search: Option<String>,
+    pub scope: Option<Uuid>,
+    pub now: DateTime<Utc>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// Invitations newest first, with the total that matches.
+pub async fn list(c: &mut Conn<'_>, q: &InvitationQuery) -> anyhow::Result<(Vec<ListedInvitation>, i64)> {
+    let filter = "WHERE ($1 IS NULL
+            OR ($1 = 'pending' AND i.status = 'pending' AND i.expires_at > $2)
+            OR ($1 = 'expired' AND (i.status = 'expired' OR (i.status = 'pending' AND i.expires_at <= $2)))
+            OR ($1 NOT IN ('pending', 'expired') AND i.status = $1))
+        AND ($3 IS NULL OR i.login_id LIKE $3 ESCAPE '\\')
+        AND ($4 IS NULL OR i.tenant_id = $4)";
+    let pattern = q.search.as_deref().map(super::user_list::like_pattern);
+    let status = q.status.map(InvitationStatus::as_str);
+    let count_sql = format!("SELECT COUNT(*) FROM invitations i {filter}");
+    let total: i64 = on_conn!(c, c => sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
+        .bind(status).bind(q.now).bind(pattern.as_deref()).bind(q.scope)
+        .fetch_one(c).await)
+    .context("counting invitations")?;
+    let sql = format!(
+        "SELECT i.id, i.user_id, i.login_id, i.status, i.created_at, i.expires_at, i.sent_at, i.resent_count,
+            (SELECT x.primary_login_id FROM users x WHERE x.id = i.invited_by) AS invited_by_login,
+            (SELECT t.name FROM tenants t WHERE t.id = i.tenant_id) AS tenant_name
+         FROM invitations i {filter} ORDER BY i.created_at DESC, i.id LIMIT $5 OFFSET $6"
+    );
+    let rows = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(status).bind(q.now).bind(pattern.as_deref()).bind(q.scope).bind(q.limit).bind(q.offset)
+        .fetch_all(c).await)
+    .context("listing invitations")?;
+    Ok((rows, total))
 }

@@ -40,6 +40,5 @@ pub async fn store(c: &mut Conn<'_>, m: &Message, now: DateTime<Utc>) -> anyhow:
 
 pub async fn list(c: &mut Conn<'_>, limit: i64) -> anyhow::Result<Vec<Mail>> {
     let sql = "SELECT id, channel, recipient, subject, body_text, body_html, created_at FROM dev_mailbox ORDER BY created_at DESC LIMIT $1";
-    on_conn!(c, c => sqlx::query_as(sql).bind(limit).fetch_all(c).await)
-        .context("listing dev mailbox")
+    on_conn!(c, c => sqlx::query_as(sql).bind(limit).fetch_all(c).await).context("listing dev mailbox")
 }

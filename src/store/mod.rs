@@ -3,6 +3,7 @@
 mod db;
 
 pub mod audit;
+pub mod bulk_imports;
 pub mod invitations;
 pub mod mailbox;
 pub mod outbox;
@@ -11,6 +12,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod settings;
 pub mod tenants;
+pub mod user_list;
 pub mod users;
 
 pub use db::{Conn, Db, PooledConn, Tx, is_unique_violation};

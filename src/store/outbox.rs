@@ -36,8 +36,7 @@ pub struct Message {
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str =
-    "id, channel, recipient, subject, body_text, body_html, invitation_id, status, attempts,
+const COLUMNS: &str = "id, channel, recipient, subject, body_text, body_html, invitation_id, status, attempts,
     next_attempt_at, last_error, created_at, delivered_at";
 
 /// After this many failed attempts a message stops retrying and waits for
@@ -77,9 +76,7 @@ pub async fn claim(
     let pick = "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $3
                 AND (locked_until IS NULL OR locked_until < $3) ORDER BY next_attempt_at LIMIT $4";
     let (sqlite, postgres) = (
-        format!(
-            "UPDATE outbox SET locked_by = $1, locked_until = $2 WHERE id IN ({pick}) RETURNING {COLUMNS}"
-        ),
+        format!("UPDATE outbox SET locked_by = $1, locked_until = $2 WHERE id IN ({pick}) RETURNING {COLUMNS}"),
         format!(
             "UPDATE outbox SET locked_by = $1, locked_until = $2 WHERE id IN ({pick} FOR UPDATE SKIP LOCKED) RETURNING {COLUMNS}"
         ),
@@ -112,7 +109,8 @@ pub async fn claim(
 pub async fn mark_delivered(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<()> {
     let sql = "UPDATE outbox SET status = 'delivered', delivered_at = $1, attempts = attempts + 1, locked_by = NULL,
                    locked_until = NULL, last_error = NULL, body_text = '', body_html = '' WHERE id = $2";
-    on_conn!(c, c => sqlx::query(sql).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected())).context("marking message delivered")?;
+    on_conn!(c, c => sqlx::query(sql).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))
+        .context("marking message delivered")?;
     Ok(())
 }
 
@@ -126,11 +124,7 @@ pub async fn mark_attempt_failed(
     retry_base: Duration,
 ) -> anyhow::Result<()> {
     let attempts = message.attempts + 1;
-    let status = if attempts >= MAX_ATTEMPTS {
-        "failed"
-    } else {
-        "pending"
-    };
+    let status = if attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
     let next = now + backoff(retry_base, attempts);
     let sql = "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4, locked_by = NULL, locked_until = NULL WHERE id = $5";
     on_conn!(c, c => sqlx::query(sql).bind(status).bind(attempts).bind(next).bind(error).bind(message.id).execute(c).await.map(|r| r.rows_affected()))
@@ -141,25 +135,21 @@ pub async fn mark_attempt_failed(
 /// `base * 2^(attempts-1)`, capped at one hour.
 pub fn backoff(base: Duration, attempts: i64) -> Duration {
     let factor = 1i64 << (attempts - 1).clamp(0, 20);
-    let ms = base
-        .num_milliseconds()
-        .saturating_mul(factor)
-        .min(3_600_000);
+    let ms = base.num_milliseconds().saturating_mul(factor).min(3_600_000);
     Duration::milliseconds(ms)
 }
 
 /// Put a failed (or waiting) message back in line now.
 pub async fn retry_now(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<bool> {
     let sql = "UPDATE outbox SET status = 'pending', next_attempt_at = $1, attempts = 0 WHERE id = $2 AND status <> 'delivered'";
-    let n = on_conn!(c, c => sqlx::query(sql).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected())).context("retrying message")?;
+    let n = on_conn!(c, c => sqlx::query(sql).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))
+        .context("retrying message")?;
     Ok(n == 1)
 }
 
 /// Messages not yet delivered (waiting, retrying or failed), oldest first.
 pub async fn undelivered(c: &mut Conn<'_>, limit: i64) -> anyhow::Result<Vec<Message>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM outbox WHERE status <> 'delivered' ORDER BY created_at LIMIT $1"
-    );
+    let sql = format!("SELECT {COLUMNS} FROM outbox WHERE status <> 'delivered' ORDER BY created_at LIMIT $1");
     on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(limit).fetch_all(c).await)
         .context("listing undelivered messages")
 }

@@ -25,7 +25,6 @@ pub async fn set(c: &mut Conn<'_>, name: &str, value: &str) -> anyhow::Result<()
 
 pub async fn delete(c: &mut Conn<'_>, name: &str) -> anyhow::Result<bool> {
     let sql = "DELETE FROM instance_secrets WHERE name = $1";
-    let done =
-        on_conn!(c, c => sqlx::query(sql).bind(name).execute(c).await.map(|r| r.rows_affected()))?;
+    let done = on_conn!(c, c => sqlx::query(sql).bind(name).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(done > 0)
 }

@@ -9,11 +9,7 @@ use uuid::Uuid;
 use super::Conn;
 use crate::on_conn;
 
-pub async fn load(
-    c: &mut Conn<'_>,
-    key_hash: &str,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Option<String>> {
+pub async fn load(c: &mut Conn<'_>, key_hash: &str, now: DateTime<Utc>) -> anyhow::Result<Option<String>> {
     let sql = "SELECT state FROM sessions WHERE key_hash = $1 AND expires_at > $2";
     on_conn!(c, c => sqlx::query_scalar(sql).bind(key_hash).bind(now).fetch_optional(c).await)
         .context("loading session")
@@ -33,13 +29,10 @@ pub async fn upsert(
     Ok(())
 }
 
-pub async fn touch(
-    c: &mut Conn<'_>,
-    key_hash: &str,
-    expires_at: DateTime<Utc>,
-) -> anyhow::Result<()> {
+pub async fn touch(c: &mut Conn<'_>, key_hash: &str, expires_at: DateTime<Utc>) -> anyhow::Result<()> {
     let sql = "UPDATE sessions SET expires_at = $1 WHERE key_hash = $2";
-    on_conn!(c, c => sqlx::query(sql).bind(expires_at).bind(key_hash).execute(c).await.map(|r| r.rows_affected())).context("extending session")?;
+    on_conn!(c, c => sqlx::query(sql).bind(expires_at).bind(key_hash).execute(c).await.map(|r| r.rows_affected()))
+        .context("extending session")?;
     Ok(())
 }
 
@@ -59,6 +52,5 @@ pub async fn delete_for_user(c: &mut Conn<'_>, user_id: Uuid) -> anyhow::Result<
 
 pub async fn purge_expired(c: &mut Conn<'_>, now: DateTime<Utc>) -> anyhow::Result<u64> {
     let sql = "DELETE FROM sessions WHERE expires_at <= $1";
-    on_conn!(c, c => sqlx::query(sql).bind(now).execute(c).await.map(|r| r.rows_affected()))
-        .context("purging sessions")
+    on_conn!(c, c => sqlx::query(sql).bind(now).execute(c).await.map(|r| r.rows_affected())).context("purging sessions")
 }

@@ -26,6 +26,8 @@ pub struct User {
     pub status: UserStatus,
     pub invited_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
+    pub external_id: Option<String>,
+    pub last_login_at: Option<DateTime<Utc>>,
 }
 
 impl User {
@@ -33,9 +35,7 @@ impl User {
         if !self.display_name.is_empty() {
             return self.display_name.clone();
         }
-        format!("{} {}", self.given_name, self.family_name)
-            .trim()
-            .to_string()
+        format!("{} {}", self.given_name, self.family_name).trim().to_string()
     }
 }
 
@@ -51,13 +51,14 @@ struct UserRow {
     status: String,
     invited_by: Option<Uuid>,
     created_at: DateTime<Utc>,
+    external_id: Option<String>,
+    last_login_at: Option<DateTime<Utc>>,
 }
 
 impl UserRow {
     fn into_domain(self) -> anyhow::Result<User> {
         Ok(User {
-            status: UserStatus::parse(&self.status)
-                .with_context(|| format!("unknown user status {}", self.status))?,
+            status: UserStatus::parse(&self.status).with_context(|| format!("unknown user status {}", self.status))?,
             id: self.id,
             login_id: self.login_id,
             display_name: self.display_name,
@@ -67,13 +68,14 @@ impl UserRow {
             password_hash: self.password_hash,
             invited_by: self.invited_by,
             created_at: self.created_at,
+            external_id: self.external_id,
+            last_login_at: self.last_login_at,
         })
     }
 }
 
-const SELECT_USER: &str =
-    "SELECT u.id, l.value AS login_id, u.display_name, u.given_name, u.family_name,
-        u.custom_attributes, u.password_hash, u.status, u.invited_by, u.created_at
+const SELECT_USER: &str = "SELECT u.id, l.value AS login_id, u.display_name, u.given_name, u.family_name,
+        u.custom_attributes, u.password_hash, u.status, u.invited_by, u.created_at, u.external_id, u.last_login_at
     FROM users u JOIN login_ids l ON l.user_id = u.id";
 
 pub struct NewUser<'a> {
@@ -89,14 +91,12 @@ pub struct NewUser<'a> {
 /// Insert a user and their login ID. A taken login ID is a unique-key
 /// violation (see [`super::is_unique_violation`]).
 #[tracing::instrument(skip(c, new), fields(login_id = %new.login_id))]
-pub async fn insert(
-    c: &mut Conn<'_>,
-    new: NewUser<'_>,
-    now: DateTime<Utc>,
-) -> anyhow::Result<Uuid> {
+pub async fn insert(c: &mut Conn<'_>, new: NewUser<'_>, now: DateTime<Utc>) -> anyhow::Result<Uuid> {
     let id = Uuid::new_v4();
-    let sql = "INSERT INTO users (id, given_name, family_name, custom_attributes, password_hash, status, invited_by, created_at, updated_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)";
+    let sql = "INSERT INTO users (id, given_name, family_name, custom_attributes, password_hash, status, invited_by, created_at, updated_at,
+                   primary_login_id, sort_name, search_text)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11)";
+    let listing = Listing::of(&[new.login_id.as_str()], new.given_name, new.family_name, "", None);
     on_conn!(c, c => sqlx::query(sql)
         .bind(id)
         .bind(new.given_name)
@@ -106,6 +106,9 @@ pub async fn insert(
         .bind(new.status.as_str())
         .bind(new.invited_by)
         .bind(now)
+        .bind(&listing.primary_login_id)
+        .bind(&listing.sort_name)
+        .bind(&listing.search_text)
         .execute(c)
         .await.map(|r| r.rows_affected()))
     .context("inserting user")?;
@@ -122,7 +125,7 @@ pub async fn insert(
 
 #[tracing::instrument(skip(c))]
 pub async fn find(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<Option<User>> {
-    let sql = format!("{SELECT_USER} WHERE u.id = $1 ORDER BY l.created_at LIMIT 1");
+    let sql = format!("{SELECT_USER} WHERE u.id = $1 AND l.value = u.primary_login_id");
     let row: Option<UserRow> =
         on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)
             .context("finding user")?;
@@ -132,17 +135,13 @@ pub async fn find(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<Option<User>> {
 #[tracing::instrument(skip(c))]
 pub async fn find_by_login_id(c: &mut Conn<'_>, login_id: &str) -> anyhow::Result<Option<User>> {
     let sql = format!("{SELECT_USER} WHERE l.value = $1");
-    let row: Option<UserRow> = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(login_id).fetch_optional(c).await)
-        .context("finding user by login ID")?;
+    let row: Option<UserRow> =
+        on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(login_id).fetch_optional(c).await)
+            .context("finding user by login ID")?;
     row.map(UserRow::into_domain).transpose()
 }
 
-pub async fn set_status(
-    c: &mut Conn<'_>,
-    id: Uuid,
-    status: UserStatus,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
+pub async fn set_status(c: &mut Conn<'_>, id: Uuid, status: UserStatus, now: DateTime<Utc>) -> anyhow::Result<()> {
     let sql = "UPDATE users SET status = $1, updated_at = $2 WHERE id = $3";
     on_conn!(c, c => sqlx::query(sql).bind(status.as_str()).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected())).context("setting user status")?;
     Ok(())
@@ -168,7 +167,7 @@ pub async fn register(
         .execute(c)
         .await.map(|r| r.rows_affected()))
     .context("registering user")?;
-    Ok(())
+    refresh_listing(c, id).await
 }
 
 pub async fn update_invitee_details(
@@ -179,7 +178,8 @@ pub async fn update_invitee_details(
     custom_attributes: &Attributes,
     now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let sql = "UPDATE users SET given_name = $1, family_name = $2, custom_attributes = $3, updated_at = $4 WHERE id = $5";
+    let sql =
+        "UPDATE users SET given_name = $1, family_name = $2, custom_attributes = $3, updated_at = $4 WHERE id = $5";
     on_conn!(c, c => sqlx::query(sql)
         .bind(given_name)
         .bind(family_name)
@@ -189,7 +189,7 @@ pub async fn update_invitee_details(
         .execute(c)
         .await.map(|r| r.rows_affected()))
     .context("updating invitee details")?;
-    Ok(())
+    refresh_listing(c, id).await
 }
 
 pub async fn touch_login(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<()> {
@@ -201,17 +201,11 @@ pub async fn touch_login(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> anyh
 /// Every role name the user holds, in any scope.
 pub async fn roles_of(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<Vec<String>> {
     let sql = "SELECT DISTINCT role FROM user_roles WHERE user_id = $1 ORDER BY role";
-    on_conn!(c, c => sqlx::query_scalar(sql).bind(id).fetch_all(c).await)
-        .context("reading user roles")
+    on_conn!(c, c => sqlx::query_scalar(sql).bind(id).fetch_all(c).await).context("reading user roles")
 }
 
 /// Grant a role (project-wide with `tenant = None`); granting twice is a no-op.
-pub async fn grant_role(
-    c: &mut Conn<'_>,
-    id: Uuid,
-    role: &str,
-    tenant: Option<Uuid>,
-) -> anyhow::Result<()> {
+pub async fn grant_role(c: &mut Conn<'_>, id: Uuid, role: &str, tenant: Option<Uuid>) -> anyhow::Result<()> {
     let sql = "INSERT INTO user_roles (user_id, role, tenant_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
     on_conn!(c, c => sqlx::query(sql).bind(id).bind(role).bind(tenant.unwrap_or(PROJECT_SCOPE)).execute(c).await.map(|r| r.rows_affected()))
         .context("granting role")?;
@@ -219,105 +213,149 @@ pub async fn grant_role(
 }
 
 pub async fn add_tenant(c: &mut Conn<'_>, id: Uuid, tenant: Uuid) -> anyhow::Result<()> {
-    let sql =
-        "INSERT INTO user_tenants (user_id, tenant_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
-    on_conn!(c, c => sqlx::query(sql).bind(id).bind(tenant).execute(c).await.map(|r| r.rows_affected())).context("adding tenant")?;
+    let sql = "INSERT INTO user_tenants (user_id, tenant_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+    on_conn!(c, c => sqlx::query(sql).bind(id).bind(tenant).execute(c).await.map(|r| r.rows_affected()))
+        .context("adding tenant")?;
     Ok(())
 }
 
 pub async fn tenant_names_of(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<Vec<String>> {
     let sql = "SELECT t.name FROM user_tenants ut JOIN tenants t ON t.id = ut.tenant_id WHERE ut.user_id = $1 ORDER BY t.name";
-    on_conn!(c, c => sqlx::query_scalar(sql).bind(id).fetch_all(c).await)
-        .context("reading user tenants")
+    on_conn!(c, c => sqlx::query_scalar(sql).bind(id).fetch_all(c).await).context("reading user tenants")
 }
 
 /// Is there an active user holding the admin role?
 pub async fn admin_exists(c: &mut Conn<'_>) -> anyhow::Result<bool> {
     let sql = "SELECT COUNT(*) FROM user_roles r JOIN users u ON u.id = r.user_id WHERE r.role = 'admin' AND u.status = 'active'";
-    let n: i64 =
-        on_conn!(c, c => sqlx::query_scalar(sql).fetch_one(c).await).context("counting admins")?;
+    let n: i64 = on_conn!(c, c => sqlx::query_scalar(sql).fetch_one(c).await).context("counting admins")?;
     Ok(n > 0)
 }
 
-/// One row of the users table.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct Listed {
-    pub id: Uuid,
-    pub login_id: String,
-    pub given_name: String,
-    pub family_name: String,
-    pub display_name: String,
-    pub status: String,
-    pub invited_by_login: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub resent_count: Option<i64>,
-    pub invitation_status: Option<String>,
-    pub invitation_expires_at: Option<DateTime<Utc>>,
-    pub invitation_id: Option<Uuid>,
+/// The denormalized columns the users table sorts and searches on.
+pub struct Listing {
+    pub primary_login_id: String,
+    pub sort_name: String,
+    pub search_text: String,
 }
 
-impl Listed {
-    pub fn name(&self) -> String {
-        if !self.display_name.is_empty() {
-            return self.display_name.clone();
-        }
-        format!("{} {}", self.given_name, self.family_name)
-            .trim()
-            .to_string()
+impl Listing {
+    pub fn of(login_ids: &[&str], given: &str, family: &str, display: &str, external_id: Option<&str>) -> Self {
+        let primary_login_id = login_ids.iter().min().map(|s| s.to_string()).unwrap_or_default();
+        let name = if display.trim().is_empty() { format!("{given} {family}") } else { display.to_string() };
+        let name = name.trim().to_lowercase();
+        let sort_name = if name.is_empty() { primary_login_id.clone() } else { name };
+        let search_text =
+            format!("{} {given} {family} {display} {}", login_ids.join(" "), external_id.unwrap_or_default())
+                .to_lowercase();
+        Self { primary_login_id, sort_name, search_text }
     }
 }
 
-pub struct ListQuery<'a> {
-    /// Matches login ID or name, case-insensitive, anywhere.
-    pub search: Option<&'a str>,
-    pub status: Option<UserStatus>,
-    pub offset: i64,
-    pub limit: i64,
+/// Recompute the listing columns after names or login IDs change.
+pub async fn refresh_listing(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<()> {
+    let logins: Vec<String> = on_conn!(c, c => sqlx::query_scalar("SELECT value FROM login_ids WHERE user_id = $1").bind(id).fetch_all(c).await)?;
+    let row: Option<(String, String, String, Option<String>)> = on_conn!(c, c => sqlx::query_as(
+        "SELECT given_name, family_name, display_name, external_id FROM users WHERE id = $1").bind(id).fetch_optional(c).await)?;
+    let Some((given, family, display, external)) = row else { return Ok(()) };
+    let refs: Vec<&str> = logins.iter().map(String::as_str).collect();
+    let l = Listing::of(&refs, &given, &family, &display, external.as_deref());
+    let sql = "UPDATE users SET primary_login_id = $1, sort_name = $2, search_text = $3 WHERE id = $4";
+    on_conn!(c, c => sqlx::query(sql).bind(&l.primary_login_id).bind(&l.sort_name).bind(&l.search_text).bind(id).execute(c).await.map(|r| r.rows_affected()))
+        .context("refreshing user listing")?;
+    Ok(())
 }
 
-// One row per user: their first login ID.
-const LIST_FROM: &str = "FROM users u
-    JOIN login_ids l ON l.user_id = u.id AND l.value = (SELECT MIN(value) FROM login_ids WHERE user_id = u.id)";
-const LIST_WHERE: &str = "WHERE ($1 IS NULL OR u.status = $1)
-    AND ($2 IS NULL OR l.value LIKE $2 ESCAPE '\\' OR LOWER(u.given_name || ' ' || u.family_name) LIKE $2 ESCAPE '\\'
-         OR LOWER(u.display_name) LIKE $2 ESCAPE '\\')";
+pub struct Profile<'a> {
+    pub given_name: &'a str,
+    pub family_name: &'a str,
+    pub display_name: &'a str,
+    pub external_id: Option<&'a str>,
+    pub custom_attributes: &'a Attributes,
+}
 
-/// A page of users, newest first, with the total that matches.
-#[tracing::instrument(skip(c, q))]
-pub async fn list(c: &mut Conn<'_>, q: &ListQuery<'_>) -> anyhow::Result<(Vec<Listed>, i64)> {
-    let pattern = q.search.map(|s| {
-        format!(
-            "%{}%",
-            s.to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        )
-    });
-    let status = q.status.map(UserStatus::as_str);
-    let count_sql = format!("SELECT COUNT(*) {LIST_FROM} {LIST_WHERE}");
-    let total: i64 = on_conn!(c, c => sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
-        .bind(status)
-        .bind(pattern.as_deref())
-        .fetch_one(c)
-        .await)
-    .context("counting users")?;
-    let page_sql = format!(
-        "SELECT u.id, l.value AS login_id, u.given_name, u.family_name, u.display_name, u.status,
-            (SELECT MIN(value) FROM login_ids WHERE user_id = u.invited_by) AS invited_by_login,
-            u.created_at, i.resent_count, i.status AS invitation_status, i.expires_at AS invitation_expires_at, i.id AS invitation_id
-         {LIST_FROM}
-         LEFT JOIN invitations i ON i.id = (SELECT id FROM invitations WHERE user_id = u.id ORDER BY created_at DESC LIMIT 1)
-         {LIST_WHERE}
-         ORDER BY u.created_at DESC, u.id LIMIT $3 OFFSET $4"
-    );
-    let rows: Vec<Listed> = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(page_sql))
-        .bind(status)
-        .bind(pattern.as_deref())
-        .bind(q.limit)
-        .bind(q.offset)
-        .fetch_all(c)
-        .await)
-    .context("listing users")?;
-    Ok((rows, total))
+pub async fn update_profile(c: &mut Conn<'_>, id: Uuid, p: &Profile<'_>, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let sql = "UPDATE users SET given_name = $1, family_name = $2, display_name = $3, external_id = $4, custom_attributes = $5,
+               updated_at = $6 WHERE id = $7";
+    on_conn!(c, c => sqlx::query(sql)
+        .bind(p.given_name)
+        .bind(p.family_name)
+        .bind(p.display_name)
+        .bind(p.external_id)
+        .bind(Json(p.custom_attributes))
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
+    .context("updating profile")?;
+    refresh_listing(c, id).await
+}
+
+pub async fn login_ids_of(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<Vec<String>> {
+    let sql = "SELECT value FROM login_ids WHERE user_id = $1 ORDER BY value";
+    on_conn!(c, c => sqlx::query_scalar(sql).bind(id).fetch_all(c).await).context("reading login IDs")
+}
+
+/// Add a login ID; a taken one is a unique-key violation.
+pub async fn add_login_id(c: &mut Conn<'_>, id: Uuid, login: &LoginId, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let sql = "INSERT INTO login_ids (value, user_id, kind, created_at) VALUES ($1, $2, $3, $4)";
+    on_conn!(c, c => sqlx::query(sql).bind(login.as_str()).bind(id).bind(login.kind()).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    refresh_listing(c, id).await
+}
+
+pub async fn remove_login_id(c: &mut Conn<'_>, id: Uuid, value: &str) -> anyhow::Result<bool> {
+    let sql = "DELETE FROM login_ids WHERE user_id = $1 AND value = $2";
+    let n = on_conn!(c, c => sqlx::query(sql).bind(id).bind(value).execute(c).await.map(|r| r.rows_affected()))
+        .context("removing login ID")?;
+    refresh_listing(c, id).await?;
+    Ok(n == 1)
+}
+
+/// Every role assignment: (role, tenant or None for project-wide).
+pub async fn role_grants_of(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<Vec<(String, Option<Uuid>)>> {
+    let sql = "SELECT role, tenant_id FROM user_roles WHERE user_id = $1 ORDER BY role";
+    let rows: Vec<(String, Uuid)> =
+        on_conn!(c, c => sqlx::query_as(sql).bind(id).fetch_all(c).await).context("reading role grants")?;
+    Ok(rows.into_iter().map(|(r, t)| (r, (t != PROJECT_SCOPE).then_some(t))).collect())
+}
+
+pub async fn revoke_role(c: &mut Conn<'_>, id: Uuid, role: &str, tenant: Option<Uuid>) -> anyhow::Result<()> {
+    let sql = "DELETE FROM user_roles WHERE user_id = $1 AND role = $2 AND tenant_id = $3";
+    on_conn!(c, c => sqlx::query(sql).bind(id).bind(role).bind(tenant.unwrap_or(PROJECT_SCOPE)).execute(c).await.map(|r| r.rows_affected()))
+        .context("revoking role")?;
+    Ok(())
+}
+
+pub async fn tenant_ids_of(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<Vec<Uuid>> {
+    let sql = "SELECT tenant_id FROM user_tenants WHERE user_id = $1";
+    on_conn!(c, c => sqlx::query_scalar(sql).bind(id).fetch_all(c).await).context("reading user tenants")
+}
+
+/// Leave a tenant, with the roles held in it.
+pub async fn remove_tenant(c: &mut Conn<'_>, id: Uuid, tenant: Uuid) -> anyhow::Result<()> {
+    let sql = "DELETE FROM user_tenants WHERE user_id = $1 AND tenant_id = $2";
+    on_conn!(c, c => sqlx::query(sql).bind(id).bind(tenant).execute(c).await.map(|r| r.rows_affected()))
+        .context("removing tenant")?;
+    let sql = "DELETE FROM user_roles WHERE user_id = $1 AND tenant_id = $2";
+    on_conn!(c, c => sqlx::query(sql).bind(id).bind(tenant).execute(c).await.map(|r| r.rows_affected()))
+        .context("removing tenant roles")?;
+    Ok(())
+}
+
+/// Is the user in `tenant`: a member, or invited into it?
+pub async fn belongs_to_tenant(c: &mut Conn<'_>, id: Uuid, tenant: Uuid) -> anyhow::Result<bool> {
+    let sql = "SELECT COUNT(*) FROM users u WHERE u.id = $1 AND (
+                   EXISTS (SELECT 1 FROM user_tenants ut WHERE ut.user_id = u.id AND ut.tenant_id = $2)
+                   OR EXISTS (SELECT 1 FROM invitations iv WHERE iv.user_id = u.id AND iv.tenant_id = $2))";
+    let n: i64 = on_conn!(c, c => sqlx::query_scalar(sql).bind(id).bind(tenant).fetch_one(c).await)
+        .context("checking tenant")?;
+    Ok(n > 0)
+}
+
+/// Delete a user; login IDs, roles, tenants, invitations and links go with
+/// them (foreign keys cascade).
+pub async fn delete(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<bool> {
+    let n = on_conn!(c, c => sqlx::query("DELETE FROM users WHERE id = $1").bind(id).execute(c).await.map(|r| r.rows_affected()))
+        .context("deleting user")?;
+    Ok(n == 1)
 }

@@ -28,60 +28,62 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
-fn submitted_token(body: &[u8]) -> Option<String> {
-    url::form_urlencoded::parse(body)
-        .find(|(k, _)| k == FIELD)
-        .map(|(_, v)| v.into_owned())
+/// The token a form sent: an urlencoded field, or a multipart part.
+fn submitted_token(content_type: &str, body: &[u8]) -> Option<String> {
+    if let Some(parts) = super::multipart::parse(content_type, body) {
+        return parts.into_iter().find(|p| p.name == FIELD).and_then(|p| String::from_utf8(p.data).ok());
+    }
+    url::form_urlencoded::parse(body).find(|(k, _)| k == FIELD).map(|(_, v)| v.into_owned())
 }
 
 pub async fn protect(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let existing = req
-        .cookie(COOKIE)
-        .map(|c| c.value().to_string())
-        .filter(|v| v.len() == 43);
-    let token = existing
-        .clone()
-        .unwrap_or_else(|| Token::generate().as_str().to_string());
+    let existing = req.cookie(COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() == 43);
+    let token = existing.clone().unwrap_or_else(|| Token::generate().as_str().to_string());
     req.extensions_mut().insert(CsrfToken(token.clone()));
 
     if req.method() == Method::POST {
-        let body = req.extract::<Bytes>().await?;
-        let ok = match (&existing, submitted_token(&body)) {
+        let body = match req.extract::<Bytes>().await {
+            Ok(body) => body,
+            Err(_) => {
+                let (http_req, _) = req.into_parts();
+                let response = super::error::page(
+                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "That is too large",
+                    "Uploads may be at most 5 MiB. Split the file into smaller files and try again.",
+                );
+                return Ok(ServiceResponse::new(http_req, response));
+            }
+        };
+        let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let ok = match (&existing, submitted_token(&content_type, &body)) {
             (Some(cookie), Some(sent)) => constant_time_eq(cookie, &sent),
             _ => false,
         };
         if !ok {
             tracing::warn!(path = %req.path(), "POST refused: missing or wrong CSRF token");
             let (http_req, _) = req.into_parts();
-            let response =
-                actix_web::ResponseError::error_response(&super::error::AppError::CsrfRejected);
+            let response = actix_web::ResponseError::error_response(&super::error::AppError::CsrfRejected);
             return Ok(ServiceResponse::new(http_req, response));
         }
         req.set_payload(bytes_payload(body));
     }
 
-    let secure = req
-        .app_data::<actix_web::web::Data<crate::state::AppState>>()
-        .is_some_and(|s| s.config.secure_cookies);
+    let secure =
+        req.app_data::<actix_web::web::Data<crate::state::AppState>>().is_some_and(|s| s.config.secure_cookies);
     let mut res = next.call(req).await?.map_into_boxed_body();
     if existing.is_none() {
-        let cookie = Cookie::build(COOKIE, token)
-            .path("/")
-            .http_only(true)
-            .secure(secure)
-            .same_site(SameSite::Lax)
-            .finish();
+        let cookie =
+            Cookie::build(COOKIE, token).path("/").http_only(true).secure(secure).same_site(SameSite::Lax).finish();
         res.response_mut().add_cookie(&cookie)?;
     }
     Ok(res)
 }
 
 fn bytes_payload(body: Bytes) -> Payload {
-    let stream =
-        futures_util::stream::once(async move { Ok::<_, actix_web::error::PayloadError>(body) });
+    let stream = futures_util::stream::once(async move { Ok::<_, actix_web::error::PayloadError>(body) });
     Payload::from(Box::pin(stream) as std::pin::Pin<Box<dyn futures_util::Stream<Item = _>>>)
 }
 
@@ -91,8 +93,6 @@ impl FromRequest for CsrfToken {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = req.extensions().get::<CsrfToken>().cloned();
-        ready(token.ok_or_else(|| {
-            actix_web::error::ErrorInternalServerError("CSRF middleware not installed")
-        }))
+        ready(token.ok_or_else(|| actix_web::error::ErrorInternalServerError("CSRF middleware not installed")))
     }
 }

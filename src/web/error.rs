@@ -30,13 +30,9 @@ impl From<ServiceError> for AppError {
             ServiceError::NotFound => Self::NotFound,
             ServiceError::Forbidden(_) => Self::Forbidden,
             ServiceError::Refused(m) => Self::BadRequest(m),
-            ServiceError::Invalid(errors) => Self::BadRequest(
-                errors
-                    .into_iter()
-                    .map(|e| e.message)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
+            ServiceError::Invalid(errors) => {
+                Self::BadRequest(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))
+            }
             ServiceError::Unexpected(e) => Self::Unexpected(e),
         }
     }
@@ -51,12 +47,8 @@ struct ErrorPage<'a> {
 
 /// Render a bare page (no console navigation) with a status code.
 pub fn page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    let body = ErrorPage { title, message }
-        .render()
-        .unwrap_or_else(|_| message.to_string());
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body)
+    let body = ErrorPage { title, message }.render().unwrap_or_else(|_| message.to_string());
+    HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body)
 }
 
 impl ResponseError for AppError {
@@ -89,19 +81,13 @@ impl ResponseError for AppError {
                 "This form has expired",
                 "For your security the form could not be accepted. Go back, reload the page and submit it again.",
             ),
-            Self::TooManyRequests => page(
-                status,
-                "Too many attempts",
-                "Please wait a minute and try again.",
-            ),
+            Self::TooManyRequests => page(status, "Too many attempts", "Please wait a minute and try again."),
             Self::LoginRequired(next) => {
                 let target = format!(
                     "/login?next={}",
                     url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
                 );
-                HttpResponse::SeeOther()
-                    .insert_header((header::LOCATION, target))
-                    .finish()
+                HttpResponse::SeeOther().insert_header((header::LOCATION, target)).finish()
             }
             Self::BadRequest(m) => page(status, "That did not work", m),
             Self::Unexpected(e) => {
@@ -118,15 +104,11 @@ impl ResponseError for AppError {
 
 /// 303 to `to` (redirect after POST).
 pub fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_string()))
-        .finish()
+    HttpResponse::SeeOther().insert_header((header::LOCATION, to.to_string())).finish()
 }
 
 /// Render a template as an HTML response with `status`.
 pub fn render(status: StatusCode, template: &impl Template) -> Result<HttpResponse, AppError> {
     let body = template.render().map_err(anyhow::Error::from)?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body))
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
 }

@@ -12,10 +12,7 @@ pub struct FormErrors(pub Vec<FieldError>);
 
 impl FormErrors {
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.message.as_str())
+        self.0.iter().find(|e| e.field == field).map(|e| e.message.as_str())
     }
 
     pub fn any(&self) -> bool {
@@ -23,10 +20,7 @@ impl FormErrors {
     }
 
     pub fn push(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field,
-            message: message.into(),
-        });
+        self.0.push(FieldError { field, message: message.into() });
     }
 
     /// Field errors from a service error, or the error itself when it is
@@ -34,10 +28,7 @@ impl FormErrors {
     pub fn from_service(e: ServiceError, fallback_field: &'static str) -> Result<Self, AppError> {
         match e {
             ServiceError::Invalid(errors) => Ok(Self(errors)),
-            ServiceError::Refused(message) => Ok(Self(vec![FieldError {
-                field: fallback_field,
-                message,
-            }])),
+            ServiceError::Refused(message) => Ok(Self(vec![FieldError { field: fallback_field, message }])),
             other => Err(other.into()),
         }
     }
@@ -46,7 +37,5 @@ impl FormErrors {
 pub fn form_config() -> FormConfig {
     FormConfig::default()
         .limit(64 * 1024)
-        .error_handler(|err, _req| {
-            AppError::BadRequest(format!("The form could not be read: {err}")).into()
-        })
+        .error_handler(|err, _req| AppError::BadRequest(format!("The form could not be read: {err}")).into())
 }

@@ -30,26 +30,15 @@ pub struct Flash {
 }
 
 pub fn flash(session: &Session, kind: &str, message: impl Into<String>) {
-    let _ = session.insert(
-        FLASH_KEY,
-        Flash {
-            kind: kind.into(),
-            message: message.into(),
-        },
-    );
+    let _ = session.insert(FLASH_KEY, Flash { kind: kind.into(), message: message.into() });
 }
 
 /// The actor for audit entries: who, from which address and browser.
 pub fn actor_of(req: &HttpRequest, user: Option<&User>) -> Actor {
     Actor {
         user_id: user.map(|u| u.id),
-        label: user
-            .map(|u| u.login_id.clone())
-            .unwrap_or_else(|| "anonymous".into()),
-        ip: req
-            .peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_default(),
+        label: user.map(|u| u.login_id.clone()).unwrap_or_else(|| "anonymous".into()),
+        ip: req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default(),
         user_agent: req
             .headers()
             .get(actix_web::http::header::USER_AGENT)
@@ -85,16 +74,9 @@ impl FromRequest for Console {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .expect("AppState registered")
-                .clone();
+            let state = req.app_data::<web::Data<AppState>>().expect("AppState registered").clone();
             let session = req.get_session();
-            let next = req
-                .uri()
-                .path_and_query()
-                .map(|p| p.to_string())
-                .unwrap_or_else(|| "/".into());
+            let next = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".into());
             let user_id: Option<Uuid> = session.get(USER_ID_KEY).unwrap_or(None);
             let Some(user_id) = user_id else {
                 return Err(AppError::LoginRequired(next));
@@ -114,10 +96,7 @@ impl FromRequest for Console {
                 deny(&state, &actor, "console", req.path()).await?;
                 return Err(AppError::Forbidden);
             }
-            let csrf = CsrfToken::extract(&req)
-                .await
-                .map(|t| t.0)
-                .unwrap_or_default();
+            let csrf = CsrfToken::extract(&req).await.map(|t| t.0).unwrap_or_default();
             let flash: Option<Flash> = session.remove_as(FLASH_KEY).and_then(Result::ok);
             let page = PageContext {
                 csrf,
@@ -126,13 +105,7 @@ impl FromRequest for Console {
                 can_settings: access.can(Capability::ManageSettings),
                 can_invite: access.can(Capability::Invite),
             };
-            Ok(Console {
-                user,
-                access,
-                actor,
-                session,
-                page,
-            })
+            Ok(Console { user, access, actor, session, page })
         })
     }
 }
@@ -140,25 +113,12 @@ impl FromRequest for Console {
 async fn deny(state: &AppState, actor: &Actor, what: &str, path: &str) -> anyhow::Result<()> {
     tracing::warn!(actor = %actor.label, %path, capability = what, "access denied");
     let mut c = state.db.acquire().await?;
-    audit::record(
-        &mut c.conn(),
-        actor,
-        "access.denied",
-        path,
-        None,
-        serde_json::json!({ "capability": what }),
-    )
-    .await
+    audit::record(&mut c.conn(), actor, "access.denied", path, None, serde_json::json!({ "capability": what })).await
 }
 
 impl Console {
     /// Refuse (403 page + audit entry) unless the user has `capability`.
-    pub async fn require(
-        &self,
-        state: &AppState,
-        capability: Capability,
-        path: &str,
-    ) -> Result<(), AppError> {
+    pub async fn require(&self, state: &AppState, capability: Capability, path: &str) -> Result<(), AppError> {
         if self.access.can(capability) {
             return Ok(());
         }
@@ -191,7 +151,7 @@ needs! {
 }
 
 /// A signed-in console user who holds capability `C`.
-pub struct Guard<C: Needs>(pub Console, PhantomData<C>);
+pub struct Guard<C: Needs>(pub Console, pub PhantomData<C>);
 
 impl<C: Needs> Deref for Guard<C> {
     type Target = Console;
@@ -209,10 +169,7 @@ impl<C: Needs + 'static> FromRequest for Guard<C> {
         let req = req.clone();
         Box::pin(async move {
             let console = console.await?;
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .expect("AppState registered")
-                .clone();
+            let state = req.app_data::<web::Data<AppState>>().expect("AppState registered").clone();
             console.require(&state, C::CAPABILITY, req.path()).await?;
             Ok(Guard(console, PhantomData))
         })

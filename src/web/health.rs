@@ -27,22 +27,13 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let mut out = String::new();
     out.push_str("# TYPE usher_invitations gauge\n");
     let sql = "SELECT status, COUNT(*) FROM invitations GROUP BY status ORDER BY status";
-    let counts: Vec<(String, i64)> =
-        on_conn!(&mut c, c => sqlx::query_as(sql).fetch_all(c).await).unwrap_or_default();
+    let counts: Vec<(String, i64)> = on_conn!(&mut c, c => sqlx::query_as(sql).fetch_all(c).await).unwrap_or_default();
     for (status, n) in counts {
         out.push_str(&format!("usher_invitations{{status=\"{status}\"}} {n}\n"));
     }
     out.push_str("# TYPE usher_outbox_undelivered gauge\n");
-    let waiting = outbox::undelivered(&mut c, 10_000)
-        .await
-        .map(|v| v.len())
-        .unwrap_or_default();
+    let waiting = outbox::undelivered(&mut c, 10_000).await.map(|v| v.len()).unwrap_or_default();
     out.push_str(&format!("usher_outbox_undelivered {waiting}\n"));
-    out.push_str(&format!(
-        "# TYPE usher_scrape_time gauge\nusher_scrape_time {}\n",
-        Utc::now().timestamp()
-    ));
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4")
-        .body(out)
+    out.push_str(&format!("# TYPE usher_scrape_time gauge\nusher_scrape_time {}\n", Utc::now().timestamp()));
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(out)
 }

@@ -11,6 +11,7 @@ pub mod guard;
 pub mod headers;
 pub mod health;
 pub mod invitee;
+pub mod multipart;
 pub mod session_store;
 pub mod statics;
 
@@ -23,23 +24,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(health::metrics))
         .route("/static/{file}", web::get().to(statics::serve))
         .route("/setup/{token}", web::get().to(auth::setup::setup_form))
-        .route(
-            "/setup/{token}",
-            web::post().to(auth::setup::create_first_admin),
-        )
+        .route("/setup/{token}", web::post().to(auth::setup::create_first_admin))
         .route("/login", web::get().to(auth::login::login_form))
         .route("/login", web::post().to(auth::login::log_in))
         .route("/logout", web::post().to(auth::login::log_out))
         .route("/invite/{token}", web::get().to(invitee::registration_form))
         .route("/invite/{token}", web::post().to(invitee::register))
         .route("/invite/{token}/decline", web::post().to(invitee::decline))
-        .route(
-            "/invite/{token}/refresh",
-            web::post().to(invitee::request_fresh_link),
-        )
+        .route("/invite/{token}/refresh", web::post().to(invitee::request_fresh_link))
         .route("/welcome", web::get().to(invitee::welcome))
         .configure(admin::routes)
-        .default_service(web::to(|| async {
-            Err::<actix_web::HttpResponse, _>(error::AppError::NotFound)
-        }));
+        .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(error::AppError::NotFound) }));
 }

@@ -23,17 +23,10 @@ impl DbSessionStore {
         Self { db: Arc::new(db) }
     }
 
-    async fn write(
-        &self,
-        key: &str,
-        state: &HashMap<String, String>,
-        ttl: &Duration,
-    ) -> anyhow::Result<()> {
+    async fn write(&self, key: &str, state: &HashMap<String, String>, ttl: &Duration) -> anyhow::Result<()> {
         let json = serde_json::to_string(state)?;
         // actix-session stores values as JSON text.
-        let user_id = state
-            .get(super::guard::USER_ID_KEY)
-            .and_then(|v| serde_json::from_str::<Uuid>(v).ok());
+        let user_id = state.get(super::guard::USER_ID_KEY).and_then(|v| serde_json::from_str::<Uuid>(v).ok());
         let expires_at = Utc::now() + chrono::Duration::seconds(ttl.whole_seconds());
         let mut c = self.db.acquire().await?;
         sessions::upsert(&mut c.conn(), &hash_token(key), user_id, &json, expires_at).await
@@ -43,23 +36,14 @@ impl DbSessionStore {
 impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<HashMap<String, String>>, LoadError> {
         let mut c = self.db.acquire().await.map_err(LoadError::Other)?;
-        let state = sessions::load(&mut c.conn(), &hash_token(key.as_ref()), Utc::now())
-            .await
-            .map_err(LoadError::Other)?;
-        state
-            .map(|s| serde_json::from_str(&s).map_err(|e| LoadError::Deserialization(e.into())))
-            .transpose()
+        let state =
+            sessions::load(&mut c.conn(), &hash_token(key.as_ref()), Utc::now()).await.map_err(LoadError::Other)?;
+        state.map(|s| serde_json::from_str(&s).map_err(|e| LoadError::Deserialization(e.into()))).transpose()
     }
 
-    async fn save(
-        &self,
-        state: HashMap<String, String>,
-        ttl: &Duration,
-    ) -> Result<SessionKey, SaveError> {
+    async fn save(&self, state: HashMap<String, String>, ttl: &Duration) -> Result<SessionKey, SaveError> {
         let key = Token::generate().as_str().to_string();
-        self.write(&key, &state, ttl)
-            .await
-            .map_err(SaveError::Other)?;
+        self.write(&key, &state, ttl).await.map_err(SaveError::Other)?;
         SessionKey::try_from(key).map_err(|e| SaveError::Other(e.into()))
     }
 
@@ -69,9 +53,7 @@ impl SessionStore for DbSessionStore {
         state: HashMap<String, String>,
         ttl: &Duration,
     ) -> Result<SessionKey, UpdateError> {
-        self.write(key.as_ref(), &state, ttl)
-            .await
-            .map_err(UpdateError::Other)?;
+        self.write(key.as_ref(), &state, ttl).await.map_err(UpdateError::Other)?;
         Ok(key)
     }
 

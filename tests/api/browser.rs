@@ -22,9 +22,7 @@ impl Drop for Driver {
 }
 
 fn browser_available() -> bool {
-    let found = ["/usr/bin/chromedriver", "/usr/bin/chromium"]
-        .iter()
-        .all(|p| std::path::Path::new(p).exists());
+    let found = ["/usr/bin/chromedriver", "/usr/bin/chromium"].iter().all(|p| std::path::Path::new(p).exists());
     if !found && std::env::var("USHER_REQUIRE_BROWSER").as_deref() == Ok("1") {
         panic!("USHER_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed");
     }
@@ -32,11 +30,7 @@ fn browser_available() -> bool {
 }
 
 async fn start_browser() -> (Driver, Client, tempfile::TempDir) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let driver = Driver(
         Command::new("/usr/bin/chromedriver")
             .arg(format!("--port={port}"))
@@ -59,10 +53,7 @@ async fn start_browser() -> (Driver, Client, tempfile::TempDir) {
         format!("--user-data-dir={}", profile.path().display()),
     ];
     let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
-    );
+    caps.insert("goog:chromeOptions".into(), serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }));
     let mut client = None;
     for _ in 0..50 {
         match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
@@ -77,29 +68,17 @@ async fn start_browser() -> (Driver, Client, tempfile::TempDir) {
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
-    (
-        driver,
-        client.expect("chromedriver accepts a session"),
-        profile,
-    )
+    (driver, client.expect("chromedriver accepts a session"), profile)
 }
 
 async fn fill(b: &Client, id: &str, value: &str) {
-    let field = b
-        .find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|_| panic!("field {id}"));
+    let field = b.find(Locator::Id(id)).await.unwrap_or_else(|_| panic!("field {id}"));
     field.clear().await.unwrap();
     field.send_keys(value).await.unwrap();
 }
 
 async fn click(b: &Client, css: &str) {
-    b.find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("no {css}"))
-        .click()
-        .await
-        .unwrap();
+    b.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}")).click().await.unwrap();
 }
 
 /// Wait (up to 10 s) until the page shows `needle`; pages load after a
@@ -129,11 +108,7 @@ async fn an_admin_invites_someone_who_registers_in_a_real_browser() {
         return;
     }
     // The dev mailbox, as on a fresh install.
-    let app = spawn_app_with(Options {
-        no_smtp: true,
-        env: vec![],
-    })
-    .await;
+    let app = spawn_app_with(Options { no_smtp: true, env: vec![] }).await;
     app.create_user("admin@example.com", &["admin"]).await;
     let (_driver, b, _profile) = start_browser().await;
 
@@ -166,26 +141,15 @@ async fn an_admin_invites_someone_who_registers_in_a_real_browser() {
     click(&b, ".mail a[href*='/invite/']").await;
     wait_for_text(&b, "Create your account").await;
     assert_eq!(b.current_url().await.unwrap().as_str(), link);
-    let given = b
-        .find(Locator::Id("given_name"))
-        .await
-        .unwrap()
-        .prop("value")
-        .await
-        .unwrap();
+    let given = b.find(Locator::Id("given_name")).await.unwrap().prop("value").await.unwrap();
     assert_eq!(given.as_deref(), Some("Grace"), "the page is prefilled");
     fill(&b, "password", PASSWORD).await;
     fill(&b, "password_confirm", PASSWORD).await;
     click(&b, "form[action^='/invite/'] button.button").await;
     wait_for_text(&b, "Welcome aboard").await;
 
-    b.goto(&app.url("/admin/users?status=active"))
-        .await
-        .unwrap();
-    let row = b
-        .find(Locator::Css("tr[data-login-id='grace@example.com']"))
-        .await
-        .expect("Grace is listed as active");
+    b.goto(&app.url("/admin/users?status=active")).await.unwrap();
+    let row = b.find(Locator::Css("tr[data-login-id='grace@example.com']")).await.expect("Grace is listed as active");
     assert!(row.text().await.unwrap().contains("Active"));
     b.close().await.unwrap();
 }

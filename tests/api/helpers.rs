@@ -43,9 +43,8 @@ async fn fresh_database(dir: &tempfile::TempDir) -> String {
     match std::env::var("USHER_TEST_POSTGRES") {
         Ok(server) if !server.is_empty() => {
             let name = format!("usher_test_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = sqlx::PgConnection::connect(&server)
-                .await
-                .expect("USHER_TEST_POSTGRES must reach PostgreSQL");
+            let mut conn =
+                sqlx::PgConnection::connect(&server).await.expect("USHER_TEST_POSTGRES must reach PostgreSQL");
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                 .execute(&mut conn)
                 .await
@@ -94,9 +93,7 @@ async fn build(
         vars.insert(k, v);
     }
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings");
-    let app = Application::build(settings)
-        .await
-        .expect("application builds");
+    let app = Application::build(settings).await.expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
@@ -106,14 +103,7 @@ async fn build(
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    TestApp {
-        address,
-        client,
-        jar,
-        smtp,
-        state,
-        _dir: dir,
-    }
+    TestApp { address, client, jar, smtp, state, _dir: dir }
 }
 
 impl TestApp {
@@ -122,11 +112,7 @@ impl TestApp {
     }
 
     pub fn url(&self, path: &str) -> String {
-        if path.starts_with("http") {
-            path.to_string()
-        } else {
-            format!("{}{path}", self.address)
-        }
+        if path.starts_with("http") { path.to_string() } else { format!("{}{path}", self.address) }
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -144,17 +130,12 @@ impl TestApp {
             return token;
         }
         self.get("/login").await;
-        self.csrf_cookie(&url)
-            .expect("the server sets a CSRF cookie")
+        self.csrf_cookie(&url).expect("the server sets a CSRF cookie")
     }
 
     fn csrf_cookie(&self, url: &reqwest::Url) -> Option<String> {
         let header = self.jar.cookies(url)?;
-        header
-            .to_str()
-            .ok()?
-            .split("; ")
-            .find_map(|kv| kv.strip_prefix("usher_csrf=").map(str::to_string))
+        header.to_str().ok()?.split("; ").find_map(|kv| kv.strip_prefix("usher_csrf=").map(str::to_string))
     }
 
     /// POST a form with a valid CSRF token added.
@@ -162,22 +143,12 @@ impl TestApp {
         let token = self.csrf().await;
         let mut body: Vec<(&str, &str)> = fields.to_vec();
         body.push(("csrf_token", &token));
-        self.client
-            .post(self.url(path))
-            .form(&body)
-            .send()
-            .await
-            .expect("POST")
+        self.client.post(self.url(path)).form(&body).send().await.expect("POST")
     }
 
     /// POST exactly these fields (no CSRF token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-        self.client
-            .post(self.url(path))
-            .form(fields)
-            .send()
-            .await
-            .expect("POST")
+        self.client.post(self.url(path)).form(fields).send().await.expect("POST")
     }
 
     /// An active user holding `roles` (project-wide), created directly.
@@ -188,31 +159,22 @@ impl TestApp {
             password: PASSWORD.into(),
             password_confirm: PASSWORD.into(),
         };
-        let id = accounts::create_admin(&self.state, form, None, &Actor::system())
-            .await
-            .expect("user created");
+        let id = accounts::create_admin(&self.state, form, None, &Actor::system()).await.expect("user created");
         let mut tx = self.db().begin().await.unwrap();
         let sql = "DELETE FROM user_roles WHERE user_id = $1";
         match tx.conn() {
-            usher::store::Conn::Sqlite(c) => {
-                sqlx::query(sql).bind(id).execute(&mut *c).await.map(|_| ())
-            }
-            usher::store::Conn::Postgres(c) => {
-                sqlx::query(sql).bind(id).execute(&mut *c).await.map(|_| ())
-            }
+            usher::store::Conn::Sqlite(c) => sqlx::query(sql).bind(id).execute(&mut *c).await.map(|_| ()),
+            usher::store::Conn::Postgres(c) => sqlx::query(sql).bind(id).execute(&mut *c).await.map(|_| ()),
         }
         .unwrap();
         for role in roles {
-            users::grant_role(&mut tx.conn(), id, role, None)
-                .await
-                .unwrap();
+            users::grant_role(&mut tx.conn(), id, role, None).await.unwrap();
         }
         tx.commit().await.unwrap();
     }
 
     pub async fn login(&self, email: &str) -> reqwest::Response {
-        self.post_form("/login", &[("email", email), ("password", PASSWORD)])
-            .await
+        self.post_form("/login", &[("email", email), ("password", PASSWORD)]).await
     }
 
     /// An admin, signed in.
@@ -222,12 +184,8 @@ impl TestApp {
     }
 
     pub async fn invite(&self, login_id: &str, extra: &[(&str, &str)]) -> reqwest::Response {
-        let mut fields = vec![
-            ("login_id", login_id),
-            ("given_name", "Ada"),
-            ("family_name", "Lovelace"),
-            ("send_now", "on"),
-        ];
+        let mut fields =
+            vec![("login_id", login_id), ("given_name", "Ada"), ("family_name", "Lovelace"), ("send_now", "on")];
         fields.extend_from_slice(extra);
         self.post_form("/admin/invitations", &fields).await
     }
@@ -237,16 +195,8 @@ impl TestApp {
     pub async fn exec(&self, sql: &'static str, login_id: &str) {
         let mut c = self.db().acquire().await.unwrap();
         match c.conn() {
-            usher::store::Conn::Sqlite(c) => sqlx::query(sql)
-                .bind(login_id)
-                .execute(&mut *c)
-                .await
-                .map(|_| ()),
-            usher::store::Conn::Postgres(c) => sqlx::query(sql)
-                .bind(login_id)
-                .execute(&mut *c)
-                .await
-                .map(|_| ()),
+            usher::store::Conn::Sqlite(c) => sqlx::query(sql).bind(login_id).execute(&mut *c).await.map(|_| ()),
+            usher::store::Conn::Postgres(c) => sqlx::query(sql).bind(login_id).execute(&mut *c).await.map(|_| ()),
         }
         .unwrap();
     }
@@ -254,18 +204,8 @@ impl TestApp {
     pub async fn scalar(&self, sql: &'static str, arg: &str) -> String {
         let mut c = self.db().acquire().await.unwrap();
         match c.conn() {
-            usher::store::Conn::Sqlite(c) => {
-                sqlx::query_scalar::<_, String>(sql)
-                    .bind(arg)
-                    .fetch_one(&mut *c)
-                    .await
-            }
-            usher::store::Conn::Postgres(c) => {
-                sqlx::query_scalar::<_, String>(sql)
-                    .bind(arg)
-                    .fetch_one(&mut *c)
-                    .await
-            }
+            usher::store::Conn::Sqlite(c) => sqlx::query_scalar::<_, String>(sql).bind(arg).fetch_one(&mut *c).await,
+            usher::store::Conn::Postgres(c) => sqlx::query_scalar::<_, String>(sql).bind(arg).fetch_one(&mut *c).await,
         }
         .unwrap()
     }
@@ -274,37 +214,21 @@ impl TestApp {
         let sql = "SELECT user_id FROM login_ids WHERE value = $1";
         let mut c = self.db().acquire().await.unwrap();
         match c.conn() {
-            usher::store::Conn::Sqlite(c) => {
-                sqlx::query_scalar(sql)
-                    .bind(login_id)
-                    .fetch_one(&mut *c)
-                    .await
-            }
-            usher::store::Conn::Postgres(c) => {
-                sqlx::query_scalar(sql)
-                    .bind(login_id)
-                    .fetch_one(&mut *c)
-                    .await
-            }
+            usher::store::Conn::Sqlite(c) => sqlx::query_scalar(sql).bind(login_id).fetch_one(&mut *c).await,
+            usher::store::Conn::Postgres(c) => sqlx::query_scalar(sql).bind(login_id).fetch_one(&mut *c).await,
         }
         .unwrap()
     }
 
     /// The user's status as the users table shows it.
     pub async fn user_status(&self, login_id: &str) -> String {
-        self.scalar(
-            "SELECT u.status FROM users u JOIN login_ids l ON l.user_id = u.id WHERE l.value = $1",
-            login_id,
-        )
-        .await
+        self.scalar("SELECT u.status FROM users u JOIN login_ids l ON l.user_id = u.id WHERE l.value = $1", login_id)
+            .await
     }
 
     pub async fn invitation_status(&self, login_id: &str) -> String {
-        self.scalar(
-            "SELECT status FROM invitations WHERE login_id = $1 ORDER BY created_at DESC LIMIT 1",
-            login_id,
-        )
-        .await
+        self.scalar("SELECT status FROM invitations WHERE login_id = $1 ORDER BY created_at DESC LIMIT 1", login_id)
+            .await
     }
 }
 
@@ -316,9 +240,7 @@ pub fn invite_link(mail: &ReceivedMail) -> String {
 pub fn link_in(text: &str) -> String {
     let start = text.find("http://").expect("a link in the message");
     let rest = &text[start..];
-    let end = rest
-        .find(|c: char| c.is_whitespace() || c == '"' || c == '<')
-        .unwrap_or(rest.len());
+    let end = rest.find(|c: char| c.is_whitespace() || c == '"' || c == '<').unwrap_or(rest.len());
     let link = rest[..end].to_string();
     assert!(link.contains("/invite/"), "not an invitation link: {link}");
     link

@@ -37,10 +37,7 @@ async fn the_invitation_arrives_over_smtp_naming_invitee_inviter_account_and_exp
     assert_eq!(r.status(), 303);
     let mail = app.smtp.wait_for("ada@example.com").await;
     let text = mail.text();
-    assert!(
-        text.contains("Subject: You're invited to join Usher"),
-        "{text}"
-    );
+    assert!(text.contains("Subject: You're invited to join Usher"), "{text}");
     assert!(text.contains("Ada Lovelace"));
     assert!(text.contains("admin@example.com"), "names who invited");
     assert!(text.contains("This invitation expires on"));
@@ -48,14 +45,8 @@ async fn the_invitation_arrives_over_smtp_naming_invitee_inviter_account_and_exp
     let link = invite_link(&mail);
     assert!(link.starts_with(&app.address));
     let page = app.get_html("/admin/users?status=invited").await;
-    assert!(
-        page.contains("ada@example.com"),
-        "the invitee is listed as invited"
-    );
-    assert!(
-        !page.contains("data-login-id=\"admin@example.com\""),
-        "active users are filtered out"
-    );
+    assert!(page.contains("ada@example.com"), "the invitee is listed as invited");
+    assert!(!page.contains("data-login-id=\"admin@example.com\""), "active users are filtered out");
 }
 
 #[tokio::test]
@@ -71,9 +62,7 @@ async fn a_german_invitation_is_written_in_german() {
 async fn an_unsent_invitation_shows_its_link_once_and_sends_nothing() {
     let app = spawn_app().await;
     app.signed_in_admin().await;
-    let r = app
-        .post_form("/admin/invitations", &[("login_id", "quiet@example.com")])
-        .await;
+    let r = app.post_form("/admin/invitations", &[("login_id", "quiet@example.com")]).await;
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     let link = input_value(&html, "invite_link").expect("link shown");
@@ -89,12 +78,7 @@ async fn inviting_someone_already_invited_or_active_is_refused_with_a_reason() {
     app.invite("twice@example.com", &[]).await;
     let r = app.invite("twice@example.com", &[]).await;
     assert_eq!(r.status(), 422);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("already has an invitation")
-    );
+    assert!(r.text().await.unwrap().contains("already has an invitation"));
     let r = app.invite("admin@example.com", &[]).await;
     assert!(r.text().await.unwrap().contains("already has an account"));
 }
@@ -105,28 +89,18 @@ async fn an_unknown_role_is_a_clear_error() {
     app.signed_in_admin().await;
     let r = app.invite("x@example.com", &[("roles", "ops-lead")]).await;
     assert_eq!(r.status(), 422);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("There is no role called &#34;ops-lead&#34;")
-    );
+    assert!(r.text().await.unwrap().contains("There is no role called &#34;ops-lead&#34;"));
 }
 
 #[tokio::test]
 async fn resend_kills_the_old_link_restarts_expiry_and_counts() {
     let app = spawn_app().await;
     app.signed_in_admin().await;
-    app.post_form("/admin/settings", &settings(7, "days", 7, "days", "0"))
-        .await;
+    app.post_form("/admin/settings", &settings(7, "days", 7, "days", "0")).await;
     app.invite("re@example.com", &[]).await;
     let first = invite_link(&app.smtp.wait_for("re@example.com").await);
     // Pretend the invitation is nearly over, then resend.
-    app.exec(
-        "UPDATE invitations SET expires_at = created_at WHERE login_id = $1",
-        "re@example.com",
-    )
-    .await;
+    app.exec("UPDATE invitations SET expires_at = created_at WHERE login_id = $1", "re@example.com").await;
     assert_eq!(app.invitation_status("re@example.com").await, "pending");
     let page = app.get_html("/admin/users").await;
     let resend = action(&page, "/resend");
@@ -164,11 +138,7 @@ async fn revoke_kills_the_link_and_allows_a_new_invitation() {
     let link = invite_link(&app.smtp.wait_for("gone@example.com").await);
     let revoke = action(&app.get_html("/admin/users").await, "/revoke");
     assert_eq!(app.post_form(&revoke, &[]).await.status(), 303);
-    assert!(
-        app.get_html("/admin/users")
-            .await
-            .contains("Invitation revoked")
-    );
+    assert!(app.get_html("/admin/users").await.contains("Invitation revoked"));
     let r = app.get(&link).await;
     assert_eq!(r.status(), 410);
     assert!(r.text().await.unwrap().contains("withdrew this invitation"));
@@ -182,56 +152,32 @@ async fn revoke_kills_the_link_and_allows_a_new_invitation() {
 async fn a_fresh_link_is_shown_once_and_replaces_the_old_one() {
     let app = spawn_app().await;
     app.signed_in_admin().await;
-    app.post_form("/admin/settings", &settings(7, "days", 7, "days", "0"))
-        .await;
+    app.post_form("/admin/settings", &settings(7, "days", 7, "days", "0")).await;
     app.invite("share@example.com", &[]).await;
     let emailed = invite_link(&app.smtp.wait_for("share@example.com").await);
-    let r = app
-        .post_form(&action(&app.get_html("/admin/users").await, "/link"), &[])
-        .await;
+    let r = app.post_form(&action(&app.get_html("/admin/users").await, "/link"), &[]).await;
     let html = r.text().await.unwrap();
     let shown = input_value(&html, "invite_link").expect("the link is shown");
     assert_eq!(app.get(&emailed).await.status(), 410);
     assert_eq!(app.get(&shown).await.status(), 200);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(
-        app.smtp.count_for("share@example.com"),
-        1,
-        "nothing was sent"
-    );
+    assert_eq!(app.smtp.count_for("share@example.com"), 1, "nothing was sent");
 }
 
 #[tokio::test]
 async fn settings_refuse_a_link_lifetime_longer_than_the_invitation() {
     let app = spawn_app().await;
     app.signed_in_admin().await;
-    let r = app
-        .post_form("/admin/settings", &settings(2, "days", 3, "days", "60"))
-        .await;
+    let r = app.post_form("/admin/settings", &settings(2, "days", 3, "days", "60")).await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(html.contains("The link lifetime cannot be longer than the invitation lifetime"));
     assert_eq!(input_value(&html, "link_lifetime").as_deref(), Some("3"));
-    let r = app
-        .post_form("/admin/settings", &settings(91, "days", 1, "days", "60"))
-        .await;
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("Choose between 1 hour and 90 days")
-    );
-    assert_eq!(
-        app.post_form("/admin/settings", &settings(2, "weeks", 36, "hours", "60"))
-            .await
-            .status(),
-        303
-    );
+    let r = app.post_form("/admin/settings", &settings(91, "days", 1, "days", "60")).await;
+    assert!(r.text().await.unwrap().contains("Choose between 1 hour and 90 days"));
+    assert_eq!(app.post_form("/admin/settings", &settings(2, "weeks", 36, "hours", "60")).await.status(), 303);
     let html = app.get_html("/admin/settings").await;
-    assert_eq!(
-        input_value(&html, "invitation_lifetime").as_deref(),
-        Some("2")
-    );
+    assert_eq!(input_value(&html, "invitation_lifetime").as_deref(), Some("2"));
     assert_eq!(input_value(&html, "link_lifetime").as_deref(), Some("36"));
 }
 

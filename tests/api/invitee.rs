@@ -6,53 +6,29 @@ use super::invitations::settings;
 
 async fn invited(app: &TestApp, login_id: &str, extra: &[(&str, &str)]) -> String {
     app.signed_in_admin().await;
-    app.post_form(
-        "/admin/roles",
-        &[("name", "editor"), ("description", "Edits")],
-    )
-    .await;
-    app.post_form(
-        "/admin/tenants",
-        &[("name", "Acme EU"), ("slug", "acme-eu")],
-    )
-    .await;
+    app.post_form("/admin/roles", &[("name", "editor"), ("description", "Edits")]).await;
+    app.post_form("/admin/tenants", &[("name", "Acme EU"), ("slug", "acme-eu")]).await;
     assert_eq!(app.invite(login_id, extra).await.status(), 303);
     invite_link(&app.smtp.wait_for(login_id).await)
 }
 
 fn register_form(password: &str) -> Vec<(&str, &str)> {
-    vec![
-        ("given_name", "Ada"),
-        ("family_name", "Byron"),
-        ("password", password),
-        ("password_confirm", password),
-    ]
+    vec![("given_name", "Ada"), ("family_name", "Byron"), ("password", password), ("password_confirm", password)]
 }
 
 #[tokio::test]
 async fn opening_the_link_shows_a_prefilled_page_and_never_uses_it_up() {
     let app = spawn_app().await;
-    let link = invited(
-        &app,
-        "ada@example.com",
-        &[("attr_key", "team"), ("attr_value", "Analytical")],
-    )
-    .await;
+    let link = invited(&app, "ada@example.com", &[("attr_key", "team"), ("attr_value", "Analytical")]).await;
     let invitee = spawn_client(&app);
     for _ in 0..3 {
         // A mail scanner, a link preview, the person: all GETs.
         let r = invitee.get(&link).await;
         assert_eq!(r.status(), 200);
         let html = r.text().await.unwrap();
-        assert_eq!(
-            input_value(&html, "login_id").as_deref(),
-            Some("ada@example.com")
-        );
+        assert_eq!(input_value(&html, "login_id").as_deref(), Some("ada@example.com"));
         assert_eq!(input_value(&html, "given_name").as_deref(), Some("Ada"));
-        assert_eq!(
-            input_value(&html, "family_name").as_deref(),
-            Some("Lovelace")
-        );
+        assert_eq!(input_value(&html, "family_name").as_deref(), Some("Lovelace"));
         assert_eq!(input_value(&html, "attr_1").as_deref(), Some("Analytical"));
     }
     assert_eq!(app.invitation_status("ada@example.com").await, "pending");
@@ -62,16 +38,8 @@ async fn opening_the_link_shows_a_prefilled_page_and_never_uses_it_up() {
 async fn registering_makes_the_person_active_with_the_granted_roles_and_tenants() {
     let app = spawn_app().await;
     app.signed_in_admin().await;
-    app.post_form(
-        "/admin/roles",
-        &[("name", "editor"), ("description", "Edits")],
-    )
-    .await;
-    app.post_form(
-        "/admin/tenants",
-        &[("name", "Acme EU"), ("slug", "acme-eu")],
-    )
-    .await;
+    app.post_form("/admin/roles", &[("name", "editor"), ("description", "Edits")]).await;
+    app.post_form("/admin/tenants", &[("name", "Acme EU"), ("slug", "acme-eu")]).await;
     let form = app.get_html("/admin/invitations/new").await;
     let tenant_id = form
         .split("name=\"tenants\" type=\"checkbox\" value=\"")
@@ -83,11 +51,7 @@ async fn registering_makes_the_person_active_with_the_granted_roles_and_tenants(
         .to_string();
     app.invite(
         "ada@example.com",
-        &[
-            ("roles", "editor"),
-            ("tenants", &tenant_id),
-            ("redirect_url", "https://app.example.com/start"),
-        ],
+        &[("roles", "editor"), ("tenants", &tenant_id), ("redirect_url", "https://app.example.com/start")],
     )
     .await;
     let link = invite_link(&app.smtp.wait_for("ada@example.com").await);
@@ -98,12 +62,7 @@ async fn registering_makes_the_person_active_with_the_granted_roles_and_tenants(
     let r = invitee
         .post_form(
             &link,
-            &[
-                ("given_name", "Ada"),
-                ("family_name", ""),
-                ("password", PASSWORD),
-                ("password_confirm", "other"),
-            ],
+            &[("given_name", "Ada"), ("family_name", ""), ("password", PASSWORD), ("password_confirm", "other")],
         )
         .await;
     assert_eq!(r.status(), 422);
@@ -119,21 +78,15 @@ async fn registering_makes_the_person_active_with_the_granted_roles_and_tenants(
     assert_eq!(app.invitation_status("ada@example.com").await, "accepted");
     let id = app.user_id("ada@example.com").await;
     let mut c = app.db().acquire().await.unwrap();
-    let roles = usher::store::users::roles_of(&mut c.conn(), id)
-        .await
-        .unwrap();
+    let roles = usher::store::users::roles_of(&mut c.conn(), id).await.unwrap();
     assert_eq!(roles, vec!["editor"]);
-    let tenants = usher::store::users::tenant_names_of(&mut c.conn(), id)
-        .await
-        .unwrap();
+    let tenants = usher::store::users::tenant_names_of(&mut c.conn(), id).await.unwrap();
     assert_eq!(tenants, vec!["Acme EU"]);
     // The link is single-use.
     let again = invitee.get(&link).await;
     assert_eq!(again.status(), 410);
     assert!(again.text().await.unwrap().contains("already used"));
-    let replay = invitee
-        .post_form(&link, &register_form("another password 123"))
-        .await;
+    let replay = invitee.post_form(&link, &register_form("another password 123")).await;
     assert_eq!(replay.status(), 410);
 }
 
@@ -152,54 +105,25 @@ async fn declining_closes_the_invitation_for_good() {
     let link = invited(&app, "no@example.com", &[]).await;
     let r = app.post_form(&format!("{link}/decline"), &[]).await;
     assert_eq!(r.status(), 200);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("You have declined the invitation")
-    );
+    assert!(r.text().await.unwrap().contains("You have declined the invitation"));
     assert_eq!(app.invitation_status("no@example.com").await, "declined");
     let dead = app.get(&link).await;
     assert_eq!(dead.status(), 410);
     assert!(dead.text().await.unwrap().contains("was declined"));
-    assert_eq!(
-        app.post_form(&link, &register_form(PASSWORD))
-            .await
-            .status(),
-        410
-    );
+    assert_eq!(app.post_form(&link, &register_form(PASSWORD)).await.status(), 410);
 }
 
 #[tokio::test]
 async fn an_invitation_past_its_expiry_is_dead_even_before_the_sweeper_runs() {
     let app = spawn_app().await;
     let link = invited(&app, "late@example.com", &[]).await;
-    app.post_form("/admin/settings", &settings(7, "days", 7, "days", "0"))
-        .await;
-    app.exec(
-        "UPDATE invitations SET expires_at = created_at WHERE login_id = $1",
-        "late@example.com",
-    )
-    .await;
+    app.post_form("/admin/settings", &settings(7, "days", 7, "days", "0")).await;
+    app.exec("UPDATE invitations SET expires_at = created_at WHERE login_id = $1", "late@example.com").await;
     let r = app.get(&link).await;
     assert_eq!(r.status(), 410);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("This invitation has expired")
-    );
-    assert_eq!(
-        app.post_form(&link, &register_form(PASSWORD))
-            .await
-            .status(),
-        410
-    );
-    assert_eq!(
-        app.invitation_status("late@example.com").await,
-        "pending",
-        "the sweeper has not run yet"
-    );
+    assert!(r.text().await.unwrap().contains("This invitation has expired"));
+    assert_eq!(app.post_form(&link, &register_form(PASSWORD)).await.status(), 410);
+    assert_eq!(app.invitation_status("late@example.com").await, "pending", "the sweeper has not run yet");
     assert_eq!(app.user_status("late@example.com").await, "invited");
 
     usher::jobs::sweeper::pass(&app.state).await.unwrap();
@@ -208,8 +132,7 @@ async fn an_invitation_past_its_expiry_is_dead_even_before_the_sweeper_runs() {
     // Re-invite after expiry just works: resend brings it back.
     let users = app.get_html("/admin/users?status=invite_expired").await;
     assert!(users.contains("late@example.com"));
-    app.post_form(&super::invitations::action(&users, "/resend"), &[])
-        .await;
+    app.post_form(&super::invitations::action(&users, "/resend"), &[]).await;
     let fresh = invite_link(&app.smtp.wait_for_nth("late@example.com", 2).await);
     assert_eq!(app.get(&fresh).await.status(), 200);
     assert_eq!(app.user_status("late@example.com").await, "invited");
@@ -239,10 +162,7 @@ async fn when_only_the_link_ran_out_the_invitee_can_ask_for_a_fresh_one() {
 #[tokio::test]
 async fn unknown_links_get_a_friendly_404_that_reveals_nothing() {
     let app = spawn_app().await;
-    for path in [
-        "/invite/nonsense",
-        "/invite/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-    ] {
+    for path in ["/invite/nonsense", "/invite/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"] {
         let r = app.get(path).await;
         assert_eq!(r.status(), 404);
         let html = r.text().await.unwrap();
@@ -253,42 +173,21 @@ async fn unknown_links_get_a_friendly_404_that_reveals_nothing() {
 #[tokio::test]
 async fn dead_link_pages_speak_the_browsers_language() {
     let app = spawn_app().await;
-    let r = app
-        .client
-        .get(app.url("/invite/nonsense"))
-        .header("accept-language", "de-DE,de;q=0.9")
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("Wir erkennen diesen Link nicht")
-    );
+    let r =
+        app.client.get(app.url("/invite/nonsense")).header("accept-language", "de-DE,de;q=0.9").send().await.unwrap();
+    assert!(r.text().await.unwrap().contains("Wir erkennen diesen Link nicht"));
 }
 
 #[tokio::test]
 async fn accepting_expires_the_persons_other_links() {
     let app = spawn_app().await;
     app.signed_in_admin().await;
-    app.post_form("/admin/settings", &settings(7, "days", 7, "days", "0"))
-        .await;
+    app.post_form("/admin/settings", &settings(7, "days", 7, "days", "0")).await;
     app.invite("two@example.com", &[]).await;
     let first = invite_link(&app.smtp.wait_for("two@example.com").await);
     let page = app.get_html("/admin/users").await;
-    let shown = app
-        .post_form(&super::invitations::action(&page, "/link"), &[])
-        .await
-        .text()
-        .await
-        .unwrap();
+    let shown = app.post_form(&super::invitations::action(&page, "/link"), &[]).await.text().await.unwrap();
     let second = input_value(&shown, "invite_link").unwrap();
-    assert_eq!(
-        app.post_form(&second, &register_form(PASSWORD))
-            .await
-            .status(),
-        303
-    );
+    assert_eq!(app.post_form(&second, &register_form(PASSWORD)).await.status(), 303);
     assert_eq!(app.get(&first).await.status(), 410);
 }

@@ -10,18 +10,12 @@ async fn smtp_down_then_up_delivers_every_message() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let app = spawn_app_with(Options {
-        no_smtp: true,
-        env: vec![("USHER_SMTP_URL", format!("smtp://127.0.0.1:{port}"))],
-    })
-    .await;
+    let app =
+        spawn_app_with(Options { no_smtp: true, env: vec![("USHER_SMTP_URL", format!("smtp://127.0.0.1:{port}"))] })
+            .await;
     app.signed_in_admin().await;
     for who in ["one@example.com", "two@example.com"] {
-        assert_eq!(
-            app.invite(who, &[]).await.status(),
-            303,
-            "inviting works while SMTP is down"
-        );
+        assert_eq!(app.invite(who, &[]).await.status(), 303, "inviting works while SMTP is down");
     }
     // The console shows the failures.
     let mut page = String::new();
@@ -32,16 +26,11 @@ async fn smtp_down_then_up_delivers_every_message() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(
-        page.matches("retrying").count() >= 2,
-        "failed deliveries are visible: {page}"
-    );
+    assert!(page.matches("retrying").count() >= 2, "failed deliveries are visible: {page}");
     assert!(page.contains("SMTP delivery failed"));
 
     // SMTP comes back on the same port.
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .unwrap();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
     let sink = SmtpSink::start(listener);
     for who in ["one@example.com", "two@example.com"] {
         let mail = sink.wait_for(who).await;

@@ -5,10 +5,7 @@ use super::helpers::{PASSWORD, input_value, spawn_app};
 #[tokio::test]
 async fn the_first_run_setup_link_creates_the_first_admin_and_then_dies() {
     let app = spawn_app().await;
-    let link = accounts::setup_link_if_needed(&app.state)
-        .await
-        .unwrap()
-        .expect("no admin yet, so a link");
+    let link = accounts::setup_link_if_needed(&app.state).await.unwrap().expect("no admin yet, so a link");
     let path = link.trim_start_matches(&app.address).to_string();
     assert_eq!(app.get(&path).await.status(), 200);
 
@@ -16,85 +13,40 @@ async fn the_first_run_setup_link_creates_the_first_admin_and_then_dies() {
     let r = app
         .post_form(
             &path,
-            &[
-                ("email", "root@example.com"),
-                ("name", "Root"),
-                ("password", "short"),
-                ("password_confirm", "short"),
-            ],
+            &[("email", "root@example.com"), ("name", "Root"), ("password", "short"), ("password_confirm", "short")],
         )
         .await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(html.contains("Use at least 10 characters"));
-    assert_eq!(
-        input_value(&html, "email").as_deref(),
-        Some("root@example.com")
-    );
+    assert_eq!(input_value(&html, "email").as_deref(), Some("root@example.com"));
 
     let r = app
         .post_form(
             &path,
-            &[
-                ("email", "root@example.com"),
-                ("name", "Root"),
-                ("password", PASSWORD),
-                ("password_confirm", PASSWORD),
-            ],
+            &[("email", "root@example.com"), ("name", "Root"), ("password", PASSWORD), ("password_confirm", PASSWORD)],
         )
         .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(
-        app.login("root@example.com").await.headers()["location"],
-        "/admin/users"
-    );
-    assert_eq!(
-        app.get("/admin/settings").await.status(),
-        200,
-        "the first user is an admin"
-    );
+    assert_eq!(app.login("root@example.com").await.headers()["location"], "/admin/users");
+    assert_eq!(app.get("/admin/settings").await.status(), 200, "the first user is an admin");
 
     // The link is dead now, and no new one is offered.
     assert_eq!(app.get(&path).await.status(), 410);
-    assert!(
-        accounts::setup_link_if_needed(&app.state)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(accounts::setup_link_if_needed(&app.state).await.unwrap().is_none());
 }
 
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_account_get_the_same_answer() {
     let app = spawn_app().await;
     app.create_user("ops@example.com", &["admin"]).await;
-    let wrong = app
-        .post_form(
-            "/login",
-            &[
-                ("email", "ops@example.com"),
-                ("password", "not the password"),
-            ],
-        )
-        .await;
-    let unknown = app
-        .post_form(
-            "/login",
-            &[
-                ("email", "nobody@example.com"),
-                ("password", "not the password"),
-            ],
-        )
-        .await;
+    let wrong = app.post_form("/login", &[("email", "ops@example.com"), ("password", "not the password")]).await;
+    let unknown = app.post_form("/login", &[("email", "nobody@example.com"), ("password", "not the password")]).await;
     assert_eq!(wrong.status(), unknown.status());
     let (wrong, unknown) = (wrong.text().await.unwrap(), unknown.text().await.unwrap());
     assert!(wrong.contains(accounts::BAD_LOGIN));
     assert!(unknown.contains(accounts::BAD_LOGIN));
-    assert_eq!(
-        input_value(&unknown, "email").as_deref(),
-        Some("nobody@example.com"),
-        "the email is kept"
-    );
+    assert_eq!(input_value(&unknown, "email").as_deref(), Some("nobody@example.com"), "the email is kept");
 }
 
 #[tokio::test]
@@ -105,12 +57,7 @@ async fn signing_out_ends_the_session() {
     assert_eq!(app.post_form("/logout", &[]).await.status(), 303);
     let r = app.get("/admin/users").await;
     assert_eq!(r.status(), 303);
-    assert!(
-        r.headers()["location"]
-            .to_str()
-            .unwrap()
-            .starts_with("/login")
-    );
+    assert!(r.headers()["location"].to_str().unwrap().starts_with("/login"));
 }
 
 #[tokio::test]
@@ -129,16 +76,8 @@ async fn a_deactivated_admin_is_signed_out_everywhere() {
         .expect("a deactivate action for the other admin")
         .to_string();
     assert_eq!(app.post_form(&action, &[]).await.status(), 303);
-    assert_eq!(
-        other.get("/admin/users").await.status(),
-        303,
-        "their session is gone"
-    );
-    assert_eq!(
-        other.login("second@example.com").await.status(),
-        200,
-        "and they cannot sign in"
-    );
+    assert_eq!(other.get("/admin/users").await.status(), 303, "their session is gone");
+    assert_eq!(other.login("second@example.com").await.status(), 200, "and they cannot sign in");
 }
 
 #[tokio::test]
@@ -147,13 +86,7 @@ async fn sign_in_is_rate_limited() {
     let mut last = 0;
     for _ in 0..7 {
         last = app
-            .post_form(
-                "/login",
-                &[
-                    ("email", "victim@example.com"),
-                    ("password", "guess-guess-guess"),
-                ],
-            )
+            .post_form("/login", &[("email", "victim@example.com"), ("password", "guess-guess-guess")])
             .await
             .status()
             .as_u16();
@@ -165,32 +98,15 @@ async fn sign_in_is_rate_limited() {
 async fn a_post_without_a_valid_csrf_token_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
     app.signed_in_admin().await;
-    let none = app
-        .post_raw("/admin/roles", &[("name", "sneaky"), ("description", "")])
-        .await;
+    let none = app.post_raw("/admin/roles", &[("name", "sneaky"), ("description", "")]).await;
     assert_eq!(none.status(), 403);
     assert!(none.text().await.unwrap().contains("This form has expired"));
     let wrong = app
-        .post_raw(
-            "/admin/roles",
-            &[
-                ("name", "sneaky"),
-                ("description", ""),
-                ("csrf_token", "x".repeat(43).as_str()),
-            ],
-        )
+        .post_raw("/admin/roles", &[("name", "sneaky"), ("description", ""), ("csrf_token", "x".repeat(43).as_str())])
         .await;
     assert_eq!(wrong.status(), 403);
     assert!(!app.get_html("/admin/roles").await.contains("sneaky"));
-    assert_eq!(
-        app.post_form(
-            "/admin/roles",
-            &[("name", "editor"), ("description", "Edits")]
-        )
-        .await
-        .status(),
-        303
-    );
+    assert_eq!(app.post_form("/admin/roles", &[("name", "editor"), ("description", "Edits")]).await.status(), 303);
     assert!(app.get_html("/admin/roles").await.contains("editor"));
 }
 
@@ -199,9 +115,5 @@ async fn health_and_readiness_answer() {
     let app = spawn_app().await;
     assert_eq!(app.get("/healthz").await.status(), 200);
     assert_eq!(app.get("/readyz").await.text().await.unwrap(), "ready");
-    assert!(
-        app.get_html("/metrics")
-            .await
-            .contains("usher_outbox_undelivered 0")
-    );
+    assert!(app.get_html("/metrics").await.contains("usher_outbox_undelivered 0"));
 }

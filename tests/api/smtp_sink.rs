@@ -68,11 +68,8 @@ impl SmtpSink {
                 }
                 b"250 OK\r\n"
             } else if upper.starts_with("RCPT") {
-                let addr = line
-                    .trim()
-                    .trim_start_matches(|c| c != '<')
-                    .trim_matches(|c| c == '<' || c == '>')
-                    .to_string();
+                let addr =
+                    line.trim().trim_start_matches(|c| c != '<').trim_matches(|c| c == '<' || c == '>').to_string();
                 to.push(addr);
                 b"250 OK\r\n"
             } else if upper.starts_with("DATA") {
@@ -86,16 +83,9 @@ impl SmtpSink {
                     if line == ".\r\n" || line == ".\n" {
                         break;
                     }
-                    data.push_str(
-                        line.strip_prefix('.')
-                            .filter(|_| line.starts_with(".."))
-                            .unwrap_or(&line),
-                    );
+                    data.push_str(line.strip_prefix('.').filter(|_| line.starts_with("..")).unwrap_or(&line));
                 }
-                self.mails.lock().unwrap().push(ReceivedMail {
-                    to: std::mem::take(&mut to),
-                    data,
-                });
+                self.mails.lock().unwrap().push(ReceivedMail { to: std::mem::take(&mut to), data });
                 self.arrived.notify_waiters();
                 b"250 queued\r\n"
             } else if upper.starts_with("QUIT") {
@@ -118,13 +108,8 @@ impl SmtpSink {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         loop {
             let arrived = self.arrived.notified();
-            if let Some(m) = self
-                .mails
-                .lock()
-                .unwrap()
-                .iter()
-                .filter(|m| m.to.iter().any(|t| t == recipient))
-                .nth(n - 1)
+            if let Some(m) =
+                self.mails.lock().unwrap().iter().filter(|m| m.to.iter().any(|t| t == recipient)).nth(n - 1)
             {
                 return m.clone();
             }
@@ -136,11 +121,6 @@ impl SmtpSink {
     }
 
     pub fn count_for(&self, recipient: &str) -> usize {
-        self.mails
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|m| m.to.iter().any(|t| t == recipient))
-            .count()
+        self.mails.lock().unwrap().iter().filter(|m| m.to.iter().any(|t| t == recipient)).count()
     }
 }

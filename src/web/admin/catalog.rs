@@ -1,11 +1,11 @@
-//! `/admin/tenants` and `/admin/roles`: the minimal catalog invitations
-//! grant from.
+//! `/admin/tenants` and `/admin/roles`: the catalog invitations grant from.
 
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::service::accounts;
+use super::parse_id;
+use crate::service::{ServiceError, accounts};
 use crate::state::AppState;
 use crate::store::{roles, roles::Role, tenants, tenants::Tenant};
 use crate::web::{
@@ -22,6 +22,8 @@ pub struct TenantsPage {
     pub name: String,
     pub slug: String,
     pub errors: FormErrors,
+    /// The tenant whose edit form failed, with its errors.
+    pub editing: Option<String>,
 }
 
 #[derive(Template)]
@@ -31,6 +33,7 @@ pub struct RolesPage {
     pub roles: Vec<Role>,
     pub name: String,
     pub description: String,
+    pub scope: String,
     pub errors: FormErrors,
 }
 
@@ -43,11 +46,23 @@ pub struct TenantForm {
 }
 
 #[derive(Deserialize)]
+pub struct TenantEditForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    disabled: Option<String>,
+    #[serde(default)]
+    allowed_domains: String,
+}
+
+#[derive(Deserialize)]
 pub struct RoleForm {
     #[serde(default)]
     name: String,
     #[serde(default)]
     description: String,
+    #[serde(default)]
+    scope: String,
 }
 
 async fn tenants_view(
@@ -56,15 +71,10 @@ async fn tenants_view(
     name: String,
     slug: String,
     errors: FormErrors,
+    editing: Option<String>,
 ) -> Result<TenantsPage, AppError> {
     let mut c = state.db.acquire().await?;
-    Ok(TenantsPage {
-        page: g.page.clone(),
-        tenants: tenants::list(&mut c.conn()).await?,
-        name,
-        slug,
-        errors,
-    })
+    Ok(TenantsPage { page: g.page.clone(), tenants: tenants::list(&mut c.conn()).await?, name, slug, errors, editing })
 }
 
 async fn roles_view(
@@ -72,33 +82,15 @@ async fn roles_view(
     g: &Guard<ManageSettings>,
     name: String,
     description: String,
+    scope: String,
     errors: FormErrors,
 ) -> Result<RolesPage, AppError> {
     let mut c = state.db.acquire().await?;
-    Ok(RolesPage {
-        page: g.page.clone(),
-        roles: roles::list(&mut c.conn()).await?,
-        name,
-        description,
-        errors,
-    })
+    Ok(RolesPage { page: g.page.clone(), roles: roles::list(&mut c.conn()).await?, name, description, scope, errors })
 }
 
-pub async fn tenants_page(
-    state: web::Data<AppState>,
-    g: Guard<ManageSettings>,
-) -> Result<HttpResponse, AppError> {
-    render(
-        StatusCode::OK,
-        &tenants_view(
-            &state,
-            &g,
-            String::new(),
-            String::new(),
-            FormErrors::default(),
-        )
-        .await?,
-    )
+pub async fn tenants_page(state: web::Data<AppState>, g: Guard<ManageSettings>) -> Result<HttpResponse, AppError> {
+    render(StatusCode::OK, &tenants_view(&state, &g, String::new(), String::new(), FormErrors::default(), None).await?)
 }
 
 pub async fn create_tenant(
@@ -109,37 +101,41 @@ pub async fn create_tenant(
     let f = form.into_inner();
     match accounts::create_tenant(&state, &g.actor, &f.name, &f.slug).await {
         Ok(_) => {
-            guard::flash(
-                &g.session,
-                "success",
-                format!("Tenant {} created.", f.name.trim()),
-            );
+            guard::flash(&g.session, "success", format!("Tenant {} created.", f.name.trim()));
             Ok(see_other("/admin/tenants"))
         }
         Err(e) => {
             let errors = FormErrors::from_service(e, "name")?;
-            render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &tenants_view(&state, &g, f.name, f.slug, errors).await?,
-            )
+            render(StatusCode::UNPROCESSABLE_ENTITY, &tenants_view(&state, &g, f.name, f.slug, errors, None).await?)
         }
     }
 }
 
-pub async fn roles_page(
+pub async fn update_tenant(
     state: web::Data<AppState>,
     g: Guard<ManageSettings>,
+    id: web::Path<String>,
+    form: web::Form<TenantEditForm>,
 ) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let f = form.into_inner();
+    match accounts::update_tenant(&state, &g.actor, id, &f.name, f.disabled.is_some(), &f.allowed_domains).await {
+        Ok(()) => {
+            guard::flash(&g.session, "success", format!("Tenant {} saved.", f.name.trim()));
+            Ok(see_other("/admin/tenants"))
+        }
+        Err(e) => {
+            let errors = FormErrors::from_service(e, "name")?;
+            let view = tenants_view(&state, &g, String::new(), String::new(), errors, Some(id.to_string())).await?;
+            render(StatusCode::UNPROCESSABLE_ENTITY, &view)
+        }
+    }
+}
+
+pub async fn roles_page(state: web::Data<AppState>, g: Guard<ManageSettings>) -> Result<HttpResponse, AppError> {
     render(
         StatusCode::OK,
-        &roles_view(
-            &state,
-            &g,
-            String::new(),
-            String::new(),
-            FormErrors::default(),
-        )
-        .await?,
+        &roles_view(&state, &g, String::new(), String::new(), "project".into(), FormErrors::default()).await?,
     )
 }
 
@@ -149,21 +145,31 @@ pub async fn create_role(
     form: web::Form<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
     let f = form.into_inner();
-    match accounts::create_role(&state, &g.actor, &f.name, &f.description).await {
+    let scope = if f.scope.is_empty() { "project".to_string() } else { f.scope.clone() };
+    match accounts::create_role(&state, &g.actor, &f.name, &f.description, &scope).await {
         Ok(()) => {
-            guard::flash(
-                &g.session,
-                "success",
-                format!("Role {} created.", f.name.trim()),
-            );
+            guard::flash(&g.session, "success", format!("Role {} created.", f.name.trim()));
             Ok(see_other("/admin/roles"))
         }
         Err(e) => {
             let errors = FormErrors::from_service(e, "name")?;
             render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &roles_view(&state, &g, f.name, f.description, errors).await?,
+                &roles_view(&state, &g, f.name, f.description, scope, errors).await?,
             )
         }
     }
+}
+
+pub async fn delete_role(
+    state: web::Data<AppState>,
+    g: Guard<ManageSettings>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    match accounts::delete_role(&state, &g.actor, &name).await {
+        Ok(()) => guard::flash(&g.session, "success", format!("Role {name} deleted.")),
+        Err(ServiceError::Refused(m)) => guard::flash(&g.session, "error", m),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(see_other("/admin/roles"))
 }

@@ -22,11 +22,7 @@ pub struct LinkOncePage {
     pub link: String,
 }
 
-fn report(
-    g: &Guard<Invite>,
-    result: Result<(), ServiceError>,
-    done: &str,
-) -> Result<HttpResponse, AppError> {
+fn report(g: &Guard<Invite>, result: Result<(), ServiceError>, done: &str) -> Result<HttpResponse, AppError> {
     match result {
         Ok(()) => guard::flash(&g.session, "success", done),
         Err(ServiceError::Refused(m)) => guard::flash(&g.session, "error", m),
@@ -41,14 +37,8 @@ pub async fn resend_invitation(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
-    let result = invitations::resend(&state, &g.actor, id, true)
-        .await
-        .map(|_| ());
-    report(
-        &g,
-        result,
-        "Invitation resent with a fresh link; earlier links no longer work.",
-    )
+    let result = invitations::resend(&state, &g.actor, &g.access, id, true).await.map(|_| ());
+    report(&g, result, "Invitation resent with a fresh link; earlier links no longer work.")
 }
 
 pub async fn revoke_invitation(
@@ -57,7 +47,7 @@ pub async fn revoke_invitation(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
-    let result = invitations::revoke(&state, &g.actor, id).await;
+    let result = invitations::revoke(&state, &g.actor, &g.access, id).await;
     report(&g, result, "Invitation revoked; its link no longer works.")
 }
 
@@ -67,21 +57,13 @@ pub async fn fresh_link(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
-    match invitations::resend(&state, &g.actor, id, false).await {
+    match invitations::resend(&state, &g.actor, &g.access, id, false).await {
         Ok(Some(link)) => {
             let login_id = {
                 let mut c = state.db.acquire().await?;
-                crate::store::invitations::find(&mut c.conn(), id)
-                    .await?
-                    .map(|i| i.login_id)
-                    .unwrap_or_default()
+                crate::store::invitations::find(&mut c.conn(), id).await?.map(|i| i.login_id).unwrap_or_default()
             };
-            let page = LinkOncePage {
-                page: g.page.clone(),
-                heading: "A fresh invitation link".into(),
-                login_id,
-                link,
-            };
+            let page = LinkOncePage { page: g.page.clone(), heading: "A fresh invitation link".into(), login_id, link };
             render(StatusCode::OK, &page)
         }
         Ok(None) => Ok(see_other("/admin/users")),

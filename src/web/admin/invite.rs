@@ -63,13 +63,8 @@ impl InviteValues {
     /// Validate into a request, or list what is wrong with which field.
     pub fn to_request(&self) -> Result<InviteRequest, FormErrors> {
         let mut errors = FormErrors::default();
-        let login_id = LoginId::parse(&self.login_id)
-            .map_err(|m| errors.push("login_id", m))
-            .ok();
-        for (field, value) in [
-            ("given_name", &self.given_name),
-            ("family_name", &self.family_name),
-        ] {
+        let login_id = LoginId::parse(&self.login_id).map_err(|m| errors.push("login_id", m)).ok();
+        for (field, value) in [("given_name", &self.given_name), ("family_name", &self.family_name)] {
             if value.chars().count() > 100 {
                 errors.push(field, "Use at most 100 characters");
             }
@@ -82,25 +77,14 @@ impl InviteValues {
             }
             if key.is_empty()
                 || key.len() > 60
-                || !key
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             {
-                errors.push(
-                    "attributes",
-                    format!("Attribute names use letters, digits, _ and - (\"{key}\" does not)"),
-                );
+                errors.push("attributes", format!("Attribute names use letters, digits, _ and - (\"{key}\" does not)"));
             } else if custom_attributes
-                .insert(
-                    key.to_string(),
-                    serde_json::Value::String(value.trim().to_string()),
-                )
+                .insert(key.to_string(), serde_json::Value::String(value.trim().to_string()))
                 .is_some()
             {
-                errors.push(
-                    "attributes",
-                    format!("The attribute \"{key}\" is given twice"),
-                );
+                errors.push("attributes", format!("The attribute \"{key}\" is given twice"));
             }
         }
         let mut tenant_ids = Vec::new();
@@ -118,10 +102,7 @@ impl InviteValues {
         if !redirect.is_empty() {
             match url::Url::parse(redirect) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-                _ => errors.push(
-                    "redirect_url",
-                    "Enter a full web address starting with https://",
-                ),
+                _ => errors.push("redirect_url", "Enter a full web address starting with https://"),
             }
         }
         match login_id {
@@ -130,11 +111,7 @@ impl InviteValues {
                 given_name: self.given_name.trim().to_string(),
                 family_name: self.family_name.trim().to_string(),
                 custom_attributes,
-                grants: Grants {
-                    roles: self.roles.clone(),
-                    tenants: tenant_ids,
-                    tenant_roles: vec![],
-                },
+                grants: Grants { roles: self.roles.clone(), tenants: tenant_ids, tenant_roles: vec![] },
                 send_now: self.send_now,
                 lang: (!lang.is_empty()).then(|| lang.to_string()),
                 redirect_url: (!redirect.is_empty()).then(|| redirect.to_string()),
@@ -182,53 +159,25 @@ async fn form_page(
         .filter(|r| g.access.can_grant(&r.name))
         .map(|r| Choice {
             checked: v.roles.contains(&r.name),
-            label: if r.description.is_empty() {
-                r.name.clone()
-            } else {
-                format!("{} — {}", r.name, r.description)
-            },
+            label: if r.description.is_empty() { r.name.clone() } else { format!("{} — {}", r.name, r.description) },
             value: r.name,
         })
         .collect();
     let tenants = all_tenants
         .into_iter()
         .filter(|t| !t.disabled)
-        .map(|t| Choice {
-            checked: v.tenants.contains(&t.id.to_string()),
-            value: t.id.to_string(),
-            label: t.name,
-        })
+        .map(|t| Choice { checked: v.tenants.contains(&t.id.to_string()), value: t.id.to_string(), label: t.name })
         .collect();
     let languages = [("en", "English"), ("de", "Deutsch")]
         .into_iter()
-        .map(|(code, label)| Choice {
-            value: code.into(),
-            label: label.into(),
-            checked: v.lang == code,
-        })
+        .map(|(code, label)| Choice { value: code.into(), label: label.into(), checked: v.lang == code })
         .collect();
-    Ok(InvitePage {
-        page: g.page.clone(),
-        v,
-        errors,
-        roles,
-        tenants,
-        languages,
-    })
+    Ok(InvitePage { page: g.page.clone(), v, errors, roles, tenants, languages })
 }
 
-pub async fn invite_form(
-    state: web::Data<AppState>,
-    g: Guard<Invite>,
-) -> Result<HttpResponse, AppError> {
-    let values = InviteValues {
-        send_now: true,
-        ..InviteValues::default()
-    };
-    render(
-        StatusCode::OK,
-        &form_page(&state, &g, values, FormErrors::default()).await?,
-    )
+pub async fn invite_form(state: web::Data<AppState>, g: Guard<Invite>) -> Result<HttpResponse, AppError> {
+    let values = InviteValues { send_now: true, ..InviteValues::default() };
+    render(StatusCode::OK, &form_page(&state, &g, values, FormErrors::default()).await?)
 }
 
 pub async fn send_invite(
@@ -240,10 +189,7 @@ pub async fn send_invite(
     let request = match values.to_request() {
         Ok(r) => r,
         Err(errors) => {
-            return render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form_page(&state, &g, values, errors).await?,
-            );
+            return render(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&state, &g, values, errors).await?);
         }
     };
     let login_id = request.login_id.to_string();
@@ -259,20 +205,13 @@ pub async fn send_invite(
                 render(StatusCode::OK, &page)
             }
             None => {
-                guard::flash(
-                    &g.session,
-                    "success",
-                    format!("Invitation sent to {login_id}."),
-                );
+                guard::flash(&g.session, "success", format!("Invitation sent to {login_id}."));
                 Ok(see_other("/admin/users"))
             }
         },
         Err(e) => {
             let errors = FormErrors::from_service(e, "login_id")?;
-            render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form_page(&state, &g, values, errors).await?,
-            )
+            render(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&state, &g, values, errors).await?)
         }
     }
 }
@@ -283,7 +222,9 @@ mod tests {
 
     #[test]
     fn repeated_fields_and_attribute_pairs_are_read_in_order() {
-        let v = InviteValues::from_body(b"login_id=a%40b.co&roles=x&roles=y&attr_key=team&attr_value=blue&attr_key=&attr_value=&send_now=on");
+        let v = InviteValues::from_body(
+            b"login_id=a%40b.co&roles=x&roles=y&attr_key=team&attr_value=blue&attr_key=&attr_value=&send_now=on",
+        );
         assert_eq!(v.roles, vec!["x", "y"]);
         assert_eq!(v.attributes[0], ("team".to_string(), "blue".to_string()));
         let req = v.to_request().unwrap();
@@ -293,7 +234,9 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_reported_at_once() {
-        let v = InviteValues::from_body(b"login_id=nope&redirect_url=javascript%3Aalert(1)&attr_key=bad%20key&attr_value=1&lang=fr");
+        let v = InviteValues::from_body(
+            b"login_id=nope&redirect_url=javascript%3Aalert(1)&attr_key=bad%20key&attr_value=1&lang=fr",
+        );
         let errors = v.to_request().unwrap_err();
         for field in ["login_id", "redirect_url", "attributes", "lang"] {
             assert!(errors.get(field).is_some(), "no error for {field}");

@@ -47,19 +47,11 @@ pub struct MailboxPage {
 pub fn linkify(text: &str) -> Vec<(bool, String)> {
     let mut parts = Vec::new();
     let mut rest = text;
-    while let Some(start) = rest
-        .find("http://")
-        .into_iter()
-        .chain(rest.find("https://"))
-        .min()
-    {
+    while let Some(start) = rest.find("http://").into_iter().chain(rest.find("https://")).min() {
         if start > 0 {
             parts.push((false, rest[..start].to_string()));
         }
-        let end = rest[start..]
-            .find(char::is_whitespace)
-            .map(|e| start + e)
-            .unwrap_or(rest.len());
+        let end = rest[start..].find(char::is_whitespace).map(|e| start + e).unwrap_or(rest.len());
         parts.push((true, rest[start..end].to_string()));
         rest = &rest[end..];
     }
@@ -69,10 +61,7 @@ pub fn linkify(text: &str) -> Vec<(bool, String)> {
     parts
 }
 
-pub async fn mailbox_page(
-    state: web::Data<AppState>,
-    g: Guard<ManageSettings>,
-) -> Result<HttpResponse, AppError> {
+pub async fn mailbox_page(state: web::Data<AppState>, g: Guard<ManageSettings>) -> Result<HttpResponse, AppError> {
     let mut c = state.db.acquire().await?;
     let mails = mailbox::list(&mut c.conn(), 100)
         .await?
@@ -112,15 +101,7 @@ pub async fn mailbox_page(
         })
         .collect();
     let dev_mode = matches!(state.config.mail, crate::config::MailSettings::DevMailbox);
-    render(
-        StatusCode::OK,
-        &MailboxPage {
-            page: g.page.clone(),
-            dev_mode,
-            mails,
-            pending,
-        },
-    )
+    render(StatusCode::OK, &MailboxPage { page: g.page.clone(), dev_mode, mails, pending })
 }
 
 pub async fn retry_message(

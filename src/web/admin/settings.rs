@@ -33,6 +33,8 @@ pub struct SettingsForm {
     pub resend_cooldown: String,
     #[serde(default)]
     pub default_lang: String,
+    #[serde(default)]
+    pub invites_per_inviter_per_day: String,
 }
 
 impl SettingsForm {
@@ -47,6 +49,7 @@ impl SettingsForm {
             link_lifetime_unit: link_unit.as_str().into(),
             resend_cooldown: s.resend_cooldown.num_seconds().to_string(),
             default_lang: s.default_lang.clone(),
+            invites_per_inviter_per_day: s.invites_per_inviter_per_day.to_string(),
         }
     }
 
@@ -54,10 +57,7 @@ impl SettingsForm {
         let mut errors = FormErrors::default();
         let name = self.account_name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            errors.push(
-                "account_name",
-                "Enter an account name of up to 100 characters",
-            );
+            errors.push("account_name", "Enter an account name of up to 100 characters");
         }
         let invitation = lifetime::parse(&self.invitation_lifetime, &self.invitation_lifetime_unit)
             .map_err(|m| errors.push("invitation_lifetime", m))
@@ -68,28 +68,37 @@ impl SettingsForm {
         let cooldown = match self.resend_cooldown.trim().parse::<i64>() {
             Ok(s) if (0..=86_400).contains(&s) => Some(Duration::seconds(s)),
             _ => {
-                errors.push(
-                    "resend_cooldown",
-                    "Enter a number of seconds from 0 to 86400",
-                );
+                errors.push("resend_cooldown", "Enter a number of seconds from 0 to 86400");
                 None
             }
+        };
+        let quota = match self.invites_per_inviter_per_day.trim() {
+            "" => Some(0),
+            q => match q.parse::<i64>() {
+                Ok(n) if (0..=100_000).contains(&n) => Some(n),
+                _ => {
+                    errors.push("invites_per_inviter_per_day", "Enter a whole number from 0 (no limit) to 100000");
+                    None
+                }
+            },
         };
         if !LANGUAGES.contains(&self.default_lang.as_str()) {
             errors.push("default_lang", "Choose a language from the list");
         }
-        match (invitation, link, cooldown) {
-            (Some(invitation_lifetime), Some(link_lifetime), Some(resend_cooldown))
-                if !errors.any() =>
-            {
-                Ok(AccountSettings {
-                    account_name: name.to_string(),
-                    invitation_lifetime,
-                    link_lifetime,
-                    resend_cooldown,
-                    default_lang: self.default_lang.clone(),
-                })
-            }
+        match (invitation, link, cooldown, quota) {
+            (
+                Some(invitation_lifetime),
+                Some(link_lifetime),
+                Some(resend_cooldown),
+                Some(invites_per_inviter_per_day),
+            ) if !errors.any() => Ok(AccountSettings {
+                account_name: name.to_string(),
+                invitation_lifetime,
+                link_lifetime,
+                resend_cooldown,
+                default_lang: self.default_lang.clone(),
+                invites_per_inviter_per_day,
+            }),
             _ => Err(errors),
         }
     }
@@ -109,21 +118,14 @@ impl SettingsPage {
     }
 }
 
-pub async fn settings_form(
-    state: web::Data<AppState>,
-    g: Guard<ManageSettings>,
-) -> Result<HttpResponse, AppError> {
+pub async fn settings_form(state: web::Data<AppState>, g: Guard<ManageSettings>) -> Result<HttpResponse, AppError> {
     let current = {
         let mut c = state.db.acquire().await?;
         settings::get(&mut c.conn()).await?
     };
     render(
         StatusCode::OK,
-        &SettingsPage {
-            page: g.page.clone(),
-            v: SettingsForm::from_settings(&current),
-            errors: FormErrors::default(),
-        },
+        &SettingsPage { page: g.page.clone(), v: SettingsForm::from_settings(&current), errors: FormErrors::default() },
     )
 }
 
@@ -144,13 +146,8 @@ pub async fn save_settings(
             guard::flash(&g.session, "success", "Settings saved.");
             Ok(see_other("/admin/settings"))
         }
-        Err(errors) => render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &SettingsPage {
-                page: g.page.clone(),
-                v,
-                errors: errors?,
-            },
-        ),
+        Err(errors) => {
+            render(StatusCode::UNPROCESSABLE_ENTITY, &SettingsPage { page: g.page.clone(), v, errors: errors? })
+        }
     }
 }

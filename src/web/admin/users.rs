@@ -1,5 +1,5 @@
-//! `/admin/users`: the people table with search, status filter, paging and
-//! a per-row actions menu, plus activate/deactivate.
+//! `/admin/users`: the people table with search, filters, sort, paging, a
+//! per-row actions menu and bulk actions on selected rows.
 
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
@@ -8,22 +8,31 @@ use serde::Deserialize;
 
 use super::parse_id;
 use crate::domain::{access::Capability, invitation::InvitationStatus, user::UserStatus};
-use crate::service::{accounts, show_time};
+use crate::service::{accounts, people, people::ActionOutcome, people::BulkAction, show_time};
 use crate::state::AppState;
-use crate::store::users::{self, ListQuery};
+use crate::store::{
+    roles, tenants,
+    user_list::{self, ListQuery, Listed, Sort},
+};
 use crate::web::{
     error::{AppError, render, see_other},
-    guard::{self, Guard, ManageUsers, PageContext, ViewPeople},
+    guard::{self, Guard, Invite, ManageUsers, PageContext, ViewPeople},
 };
 
 pub const PAGE_SIZE: i64 = 25;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct UsersQuery {
     #[serde(default)]
     q: String,
     #[serde(default)]
     status: String,
+    #[serde(default)]
+    tenant: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    sort: String,
     #[serde(default)]
     page: Option<i64>,
 }
@@ -36,17 +45,19 @@ pub struct Row {
     pub status_label: String,
     pub invited_by: String,
     pub created: String,
+    pub last_activity: String,
     pub invitation_id: String,
     pub invitation_note: String,
     pub can_resend: bool,
     pub can_revoke: bool,
     pub can_deactivate: bool,
     pub can_activate: bool,
+    pub can_edit: bool,
 }
 
 impl Row {
     pub fn has_actions(&self) -> bool {
-        self.can_resend || self.can_revoke || self.can_deactivate || self.can_activate
+        true
     }
 }
 
@@ -57,21 +68,74 @@ pub struct UsersPage {
     pub rows: Vec<Row>,
     pub q: String,
     pub status: String,
+    pub tenant: String,
+    pub role: String,
+    pub sort: String,
     pub statuses: Vec<(&'static str, &'static str)>,
+    pub tenants: Vec<(String, String)>,
+    pub roles: Vec<String>,
     pub total: i64,
     pub page_no: i64,
     pub pages: i64,
     pub prev_link: Option<String>,
     pub next_link: Option<String>,
+    pub can_bulk_manage: bool,
 }
 
-fn page_link(q: &str, status: &str, page: i64) -> String {
+impl UsersPage {
+    pub fn sorts(&self) -> [(&'static str, &'static str); 3] {
+        [("created", "Newest first"), ("name", "Name"), ("activity", "Last activity")]
+    }
+}
+
+fn page_link(q: &UsersQuery, page: i64) -> String {
     let query: String = url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("q", q)
-        .append_pair("status", status)
+        .append_pair("q", &q.q)
+        .append_pair("status", &q.status)
+        .append_pair("tenant", &q.tenant)
+        .append_pair("role", &q.role)
+        .append_pair("sort", &q.sort)
         .append_pair("page", &page.to_string())
         .finish();
     format!("/admin/users?{query}")
+}
+
+fn to_row(u: Listed, g: &Guard<ViewPeople>, now: chrono::DateTime<Utc>) -> Row {
+    let can_invite = g.access.can(Capability::Invite);
+    let can_manage = g.access.can(Capability::ManageUsers);
+    let user_status = UserStatus::parse(&u.status).unwrap_or(UserStatus::Invited);
+    let inv_status = match (&u.invitation_status, u.invitation_expires_at) {
+        (Some(s), Some(exp)) => InvitationStatus::parse(s).map(|st| st.at(exp, now)),
+        _ => None,
+    };
+    let invitable = matches!(user_status, UserStatus::Invited | UserStatus::InviteExpired);
+    let live = matches!(inv_status, Some(InvitationStatus::Pending | InvitationStatus::Expired));
+    let mut note = match (inv_status, u.invitation_expires_at) {
+        (Some(InvitationStatus::Pending), Some(exp)) if invitable => format!("expires {}", show_time(exp)),
+        (Some(st), _) if invitable => format!("invitation {}", st.as_str()),
+        _ => String::new(),
+    };
+    let resent = u.resent_count.unwrap_or(0);
+    if resent > 0 && invitable {
+        note = format!("{note} · resent {resent}×");
+    }
+    Row {
+        id: u.id.to_string(),
+        name: u.name(),
+        status_label: user_status.label().to_string(),
+        status: user_status.as_str(),
+        invited_by: u.invited_by_login.clone().unwrap_or_default(),
+        created: show_time(u.created_at),
+        last_activity: u.last_login_at.map(show_time).unwrap_or_default(),
+        invitation_id: u.invitation_id.map(|i| i.to_string()).unwrap_or_default(),
+        invitation_note: note,
+        can_resend: can_invite && invitable && live,
+        can_revoke: can_invite && invitable && live,
+        can_deactivate: can_manage && user_status == UserStatus::Active && u.id != g.user.id,
+        can_activate: can_manage && user_status == UserStatus::Disabled,
+        can_edit: can_manage,
+        login_id: u.login_id,
+    }
 }
 
 pub async fn list_users(
@@ -82,79 +146,46 @@ pub async fn list_users(
     let now = Utc::now();
     let status = UserStatus::parse(&query.status);
     let search = query.q.trim();
-    let page_no = query.page.unwrap_or(1).max(1);
-    let (listed, total) = {
-        let mut c = state.db.acquire().await?;
-        let q = ListQuery {
-            search: (!search.is_empty()).then_some(search),
-            status,
-            offset: (page_no - 1) * PAGE_SIZE,
-            limit: PAGE_SIZE,
-        };
-        users::list(&mut c.conn(), &q).await?
+    let sort = Sort::parse(&query.sort);
+    let page_no = query.page.unwrap_or(1).clamp(1, 1_000_000);
+    let mut c = state.db.acquire().await?;
+    let all_tenants = tenants::list(&mut c.conn()).await?;
+    let role_names: Vec<String> = roles::list(&mut c.conn()).await?.into_iter().map(|r| r.name).collect();
+    let q = ListQuery {
+        search: (!search.is_empty()).then(|| search.to_string()),
+        status,
+        tenant: query.tenant.parse().ok(),
+        role: role_names.iter().find(|r| **r == query.role).cloned(),
+        scope: g.access.tenant_scope,
+        sort,
+        offset: (page_no - 1) * PAGE_SIZE,
+        limit: PAGE_SIZE,
     };
-    let can_invite = g.access.can(Capability::Invite);
-    let can_manage = g.access.can(Capability::ManageUsers);
-    let rows = listed
-        .into_iter()
-        .map(|u| {
-            let user_status = UserStatus::parse(&u.status).unwrap_or(UserStatus::Invited);
-            let inv_status = match (&u.invitation_status, u.invitation_expires_at) {
-                (Some(s), Some(exp)) => InvitationStatus::parse(s).map(|st| st.at(exp, now)),
-                _ => None,
-            };
-            let invitable = matches!(user_status, UserStatus::Invited | UserStatus::InviteExpired);
-            let live = matches!(
-                inv_status,
-                Some(InvitationStatus::Pending | InvitationStatus::Expired)
-            );
-            let invitation_note = match (inv_status, u.invitation_expires_at) {
-                (Some(InvitationStatus::Pending), Some(exp)) if invitable => {
-                    format!("expires {}", show_time(exp))
-                }
-                (Some(st), _) if invitable => format!("invitation {}", st.as_str()),
-                _ => String::new(),
-            };
-            let resent = u.resent_count.unwrap_or(0);
-            Row {
-                id: u.id.to_string(),
-                name: u.name(),
-                status_label: user_status.label().to_string(),
-                status: user_status.as_str(),
-                invited_by: u.invited_by_login.clone().unwrap_or_default(),
-                created: show_time(u.created_at),
-                invitation_id: u.invitation_id.map(|i| i.to_string()).unwrap_or_default(),
-                invitation_note: if resent > 0 && invitable {
-                    format!("{invitation_note} · resent {resent}×")
-                } else {
-                    invitation_note
-                },
-                can_resend: can_invite && invitable && live,
-                can_revoke: can_invite && invitable && live,
-                can_deactivate: can_manage
-                    && user_status == UserStatus::Active
-                    && u.id != g.user.id,
-                can_activate: can_manage && user_status == UserStatus::Disabled,
-                login_id: u.login_id,
-            }
-        })
-        .collect();
+    let (listed, total) = user_list::list(&mut c.conn(), &q).await?;
+    drop(c);
+    let rows = listed.into_iter().map(|u| to_row(u, &g, now)).collect();
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    let status_str = status.map(UserStatus::as_str).unwrap_or("").to_string();
     let page = UsersPage {
         page: g.page.clone(),
         rows,
-        prev_link: (page_no > 1).then(|| page_link(search, &status_str, page_no - 1)),
-        next_link: (page_no < pages).then(|| page_link(search, &status_str, page_no + 1)),
+        prev_link: (page_no > 1).then(|| page_link(&query, page_no - 1)),
+        next_link: (page_no < pages).then(|| page_link(&query, page_no + 1)),
         q: search.to_string(),
-        status: status_str,
-        statuses: UserStatus::ALL
-            .iter()
-            .map(|s| (s.as_str(), s.label()))
+        status: status.map(UserStatus::as_str).unwrap_or("").to_string(),
+        tenant: q.tenant.map(|t| t.to_string()).unwrap_or_default(),
+        role: q.role.clone().unwrap_or_default(),
+        sort: sort.as_str().to_string(),
+        statuses: UserStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
+        tenants: all_tenants
+            .into_iter()
+            .filter(|t| g.access.covers(&[t.id]))
+            .map(|t| (t.id.to_string(), t.name))
             .collect(),
+        roles: role_names,
         total,
         page_no,
         pages,
+        can_bulk_manage: g.access.can(Capability::ManageUsers),
     };
     render(StatusCode::OK, &page)
 }
@@ -172,16 +203,9 @@ async fn set_active(
             guard::flash(&g.session, "success", format!("User {word}."));
         }
         Err(crate::service::ServiceError::Refused(m)) => guard::flash(&g.session, "error", m),
-        Err(crate::service::ServiceError::Forbidden(_)) => {
-            guard::flash(
-                &g.session,
-                "error",
-                "You cannot change this user: secondary admins may not manage admins.",
-            );
-        }
         Err(e) => return Err(e.into()),
     }
-    Ok(see_other("/admin/users"))
+    Ok(see_other(&format!("/admin/users/{id}")))
 }
 
 pub async fn deactivate_user(
@@ -198,4 +222,84 @@ pub async fn activate_user(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     set_active(&state, &g, &id, true).await
+}
+
+#[derive(Template)]
+#[template(path = "admin/bulk_action_result.html")]
+pub struct BulkActionPage {
+    pub page: PageContext,
+    pub heading: String,
+    pub outcomes: Vec<ActionOutcome>,
+}
+
+impl BulkActionPage {
+    pub fn done(&self) -> usize {
+        self.outcomes.iter().filter(|o| o.ok).count()
+    }
+}
+
+/// POST `/admin/users/bulk`: `action` on every checked `ids`.
+pub async fn bulk_users(
+    state: web::Data<AppState>,
+    g: Guard<Invite>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let mut ids = Vec::new();
+    let mut action = None;
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "ids" => ids.push(parse_id(&v)?),
+            "action" => action = BulkAction::parse(&v),
+            _ => {}
+        }
+    }
+    let Some(action) = action else { return Err(AppError::BadRequest("Choose an action.".into())) };
+    if ids.is_empty() {
+        guard::flash(&g.session, "error", "Select at least one user first.");
+        return Ok(see_other("/admin/users"));
+    }
+    if matches!(action, BulkAction::Deactivate | BulkAction::Delete) {
+        g.require(&state, Capability::ManageUsers, "/admin/users/bulk").await?;
+    }
+    let outcomes = people::bulk_action(&state, &g.actor, &g.access, action, &ids).await?;
+    let heading = format!("{}: results", action.title());
+    render(StatusCode::OK, &BulkActionPage { page: g.page.clone(), heading, outcomes })
+}
+
+#[derive(Template)]
+#[template(path = "admin/resend_expired.html")]
+pub struct ResendExpiredPage {
+    pub page: PageContext,
+    pub count: usize,
+}
+
+/// GET: how many expired invitations "Resend all expired" would resend.
+pub async fn resend_expired_form(state: web::Data<AppState>, g: Guard<Invite>) -> Result<HttpResponse, AppError> {
+    let mut c = state.db.acquire().await?;
+    let count = user_list::with_expired_invitations(&mut c.conn(), g.access.tenant_scope, Utc::now()).await?.len();
+    render(StatusCode::OK, &ResendExpiredPage { page: g.page.clone(), count })
+}
+
+pub async fn resend_expired(state: web::Data<AppState>, g: Guard<Invite>) -> Result<HttpResponse, AppError> {
+    let ids = {
+        let mut c = state.db.acquire().await?;
+        user_list::with_expired_invitations(&mut c.conn(), g.access.tenant_scope, Utc::now()).await?
+    };
+    let mut outcomes = Vec::new();
+    for id in ids {
+        let result = crate::service::invitations::resend(&state, &g.actor, &g.access, id, true).await;
+        let login_id = {
+            let mut c = state.db.acquire().await?;
+            crate::store::invitations::find(&mut c.conn(), id).await?.map(|i| i.login_id).unwrap_or_default()
+        };
+        outcomes.push(match result {
+            Ok(_) => ActionOutcome { login_id, ok: true, message: "resent".into() },
+            Err(crate::service::ServiceError::Unexpected(e)) => return Err(e.into()),
+            Err(e) => ActionOutcome { login_id, ok: false, message: e.to_string() },
+        });
+    }
+    render(
+        StatusCode::OK,
+        &BulkActionPage { page: g.page.clone(), heading: "Resend all expired: results".into(), outcomes },
+    )
 }

@@ -33,29 +33,14 @@ pub struct NextQuery {
 /// Only same-site paths, so `next` cannot send people elsewhere.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_string()
-        }
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
         _ => "/admin/users".into(),
     }
 }
 
-pub async fn login_form(
-    csrf: CsrfToken,
-    query: web::Query<NextQuery>,
-    session: Session,
-) -> LoginPage {
-    let notice = session
-        .remove_as::<crate::web::guard::Flash>("flash")
-        .and_then(Result::ok)
-        .map(|f| f.message);
-    LoginPage {
-        csrf: csrf.0,
-        email: String::new(),
-        next: safe_next(query.next.as_deref()),
-        error: None,
-        notice,
-    }
+pub async fn login_form(csrf: CsrfToken, query: web::Query<NextQuery>, session: Session) -> LoginPage {
+    let notice = session.remove_as::<crate::web::guard::Flash>("flash").and_then(Result::ok).map(|f| f.message);
+    LoginPage { csrf: csrf.0, email: String::new(), next: safe_next(query.next.as_deref()), error: None, notice }
 }
 
 #[derive(Deserialize)]
@@ -77,10 +62,7 @@ pub async fn log_in(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
     let key = format!("{ip}|{}", form.email.trim().to_lowercase());
     let page = |error: &str| LoginPage {
         csrf: csrf.0.clone(),
@@ -90,27 +72,20 @@ pub async fn log_in(
         notice: None,
     };
     if state.limits.login.check_key(&key).is_err() {
-        let body = page("Too many sign-in attempts. Wait a minute and try again.")
-            .render()
-            .map_err(anyhow::Error::from)?;
-        return Ok(HttpResponse::TooManyRequests()
-            .content_type("text/html; charset=utf-8")
-            .body(body));
+        let body =
+            page("Too many sign-in attempts. Wait a minute and try again.").render().map_err(anyhow::Error::from)?;
+        return Ok(HttpResponse::TooManyRequests().content_type("text/html; charset=utf-8").body(body));
     }
     match accounts::login(&state, &form.email, &form.password, &actor_of(&req, None)).await {
         Ok(user) => {
             // A new session id on sign-in: no session fixation.
             session.renew();
-            session
-                .insert(USER_ID_KEY, user.id)
-                .map_err(|e| anyhow::anyhow!("session insert failed: {e}"))?;
+            session.insert(USER_ID_KEY, user.id).map_err(|e| anyhow::anyhow!("session insert failed: {e}"))?;
             Ok(see_other(&next))
         }
         Err(ServiceError::Refused(message)) => {
             let body = page(&message).render().map_err(anyhow::Error::from)?;
-            Ok(HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .body(body))
+            Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
         }
         Err(e) => Err(e.into()),
     }

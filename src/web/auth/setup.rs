@@ -52,9 +52,7 @@ pub async fn setup_form(
     }
     .render()
     .map_err(anyhow::Error::from)?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body))
+    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
 }
 
 #[derive(Deserialize)]
@@ -81,10 +79,7 @@ pub async fn create_first_admin(
         return Ok(dead_link());
     }
     let f = form.into_inner();
-    let actor = Actor {
-        label: "setup link".into(),
-        ..actor_of(&req, None)
-    };
+    let actor = Actor { label: "setup link".into(), ..actor_of(&req, None) };
     let new = NewAdmin {
         email: f.email.clone(),
         name: f.name.clone(),
@@ -93,27 +88,15 @@ pub async fn create_first_admin(
     };
     match accounts::create_admin(&state, new, Some(&token), &actor).await {
         Ok(_) => {
-            flash(
-                &session,
-                "success",
-                "Your admin account is ready. Sign in to continue.",
-            );
+            flash(&session, "success", "Your admin account is ready. Sign in to continue.");
             Ok(see_other("/login"))
         }
         Err(e) => {
             let errors = FormErrors::from_service(e, "email")?;
-            let body = SetupPage {
-                csrf: csrf.0,
-                token: token.into_inner(),
-                email: f.email,
-                name: f.name,
-                errors,
-            }
-            .render()
-            .map_err(anyhow::Error::from)?;
-            Ok(HttpResponse::UnprocessableEntity()
-                .content_type("text/html; charset=utf-8")
-                .body(body))
+            let body = SetupPage { csrf: csrf.0, token: token.into_inner(), email: f.email, name: f.name, errors }
+                .render()
+                .map_err(anyhow::Error::from)?;
+            Ok(HttpResponse::UnprocessableEntity().content_type("text/html; charset=utf-8").body(body))
         }
     }
 }

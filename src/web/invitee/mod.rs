@@ -50,12 +50,7 @@ pub struct MessagePage {
     pub refresh_token: Option<String>,
 }
 
-fn message(
-    status: StatusCode,
-    lang: &str,
-    title: &str,
-    message: &str,
-) -> Result<HttpResponse, AppError> {
+fn message(status: StatusCode, lang: &str, title: &str, message: &str) -> Result<HttpResponse, AppError> {
     let page = MessagePage {
         w: words_for(lang),
         lang: lang.into(),
@@ -68,38 +63,18 @@ fn message(
 }
 
 fn check_rate(state: &AppState, req: &HttpRequest) -> Result<(), AppError> {
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
-    state
-        .limits
-        .invite_link
-        .check_key(&ip)
-        .map_err(|_| AppError::TooManyRequests)
+    let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    state.limits.invite_link.check_key(&ip).map_err(|_| AppError::TooManyRequests)
 }
 
 /// The language for pages: Accept-Language when it names one we have.
 fn browser_lang(req: &HttpRequest) -> &'static str {
-    let header = req
-        .headers()
-        .get("accept-language")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    if header.trim_start().to_lowercase().starts_with("de") {
-        "de"
-    } else {
-        "en"
-    }
+    let header = req.headers().get("accept-language").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if header.trim_start().to_lowercase().starts_with("de") { "de" } else { "en" }
 }
 
 /// The page for a link that cannot be used (410 Gone, 404 when unknown).
-fn dead_link_page(
-    view: &LinkView,
-    lang: &str,
-    csrf: &str,
-    token: &str,
-) -> Result<HttpResponse, AppError> {
+fn dead_link_page(view: &LinkView, lang: &str, csrf: &str, token: &str) -> Result<HttpResponse, AppError> {
     let w = words_for(lang);
     let (status, title, text, refresh) = match view {
         LinkView::Open { .. } => unreachable!("an open link is not dead"),
@@ -109,12 +84,7 @@ fn dead_link_page(
         LinkView::Declined => (StatusCode::GONE, w.declined_title, w.declined, false),
         LinkView::Revoked => (StatusCode::GONE, w.revoked_title, w.revoked, false),
         LinkView::Expired => (StatusCode::GONE, w.expired_title, w.expired, false),
-        LinkView::TenantDisabled => (
-            StatusCode::GONE,
-            w.tenant_disabled_title,
-            w.tenant_disabled,
-            false,
-        ),
+        LinkView::TenantDisabled => (StatusCode::GONE, w.tenant_disabled_title, w.tenant_disabled, false),
         LinkView::Unknown => (StatusCode::NOT_FOUND, w.unknown_title, w.unknown, false),
     };
     let page = MessagePage {
@@ -136,14 +106,7 @@ fn register_page(
     family: Option<String>,
     errors: FormErrors,
 ) -> RegisterPage {
-    let LinkView::Open {
-        invitation,
-        user,
-        account_name,
-    } = view
-    else {
-        unreachable!("only open links register")
-    };
+    let LinkView::Open { invitation, user, account_name } = view else { unreachable!("only open links register") };
     RegisterPage {
         w: words_for(&invitation.lang),
         lang: invitation.lang.clone(),
@@ -156,14 +119,7 @@ fn register_page(
         attributes: user
             .custom_attributes
             .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    v.as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| v.to_string()),
-                )
-            })
+            .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
             .collect(),
         expires: show_time(invitation.expires_at),
         errors,
@@ -181,10 +137,7 @@ pub async fn registration_form(
     if !matches!(view, LinkView::Open { .. }) {
         return dead_link_page(&view, browser_lang(&req), &csrf.0, &token);
     }
-    render(
-        StatusCode::OK,
-        &register_page(view, &csrf.0, &token, None, None, FormErrors::default()),
-    )
+    render(StatusCode::OK, &register_page(view, &csrf.0, &token, None, None, FormErrors::default()))
 }
 
 #[derive(Deserialize)]
@@ -225,14 +178,7 @@ pub async fn register(
             }
             render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &register_page(
-                    view,
-                    &csrf.0,
-                    &token,
-                    Some(given),
-                    Some(family),
-                    FormErrors(errors),
-                ),
+                &register_page(view, &csrf.0, &token, Some(given), Some(family), FormErrors(errors)),
             )
         }
         Err(ServiceError::Refused(_)) => {
@@ -256,9 +202,7 @@ pub async fn decline(
             let w = words_for(lang);
             message(StatusCode::OK, lang, w.declined_done_title, w.declined_done)
         }
-        Err(ServiceError::Refused(_)) => {
-            dead_link_page(&invitee::open(&state, &token).await?, lang, &csrf.0, &token)
-        }
+        Err(ServiceError::Refused(_)) => dead_link_page(&invitee::open(&state, &token).await?, lang, &csrf.0, &token),
         Err(e) => Err(e.into()),
     }
 }
@@ -270,12 +214,7 @@ pub async fn request_fresh_link(
     csrf: CsrfToken,
 ) -> Result<HttpResponse, AppError> {
     check_rate(&state, &req)?;
-    if state
-        .limits
-        .fresh_link
-        .check_key(&token.to_string())
-        .is_err()
-    {
+    if state.limits.fresh_link.check_key(&token.to_string()).is_err() {
         return Err(AppError::TooManyRequests);
     }
     let lang = browser_lang(&req);
@@ -284,9 +223,7 @@ pub async fn request_fresh_link(
             let w = words_for(lang);
             message(StatusCode::OK, lang, w.fresh_sent_title, w.fresh_sent)
         }
-        Err(ServiceError::Refused(_)) => {
-            dead_link_page(&invitee::open(&state, &token).await?, lang, &csrf.0, &token)
-        }
+        Err(ServiceError::Refused(_)) => dead_link_page(&invitee::open(&state, &token).await?, lang, &csrf.0, &token),
         Err(e) => Err(e.into()),
     }
 }

@@ -1,0 +1,368 @@
+//! Managing people after they are invited: profile, login IDs, roles and
+//! tenants, deletion, signing out everywhere, and the per-user actions
+//! the users table offers in bulk.
+
+use chrono::Utc;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    ServiceError,
+    accounts::{access_of, ensure_visible, set_active},
+    invitations,
+};
+use crate::domain::{access::Access, login_id::LoginId};
+use crate::state::AppState;
+use crate::store::{
+    Conn, audit, audit::Actor, invitations as inv_store, is_unique_violation, sessions, users, users::Attributes,
+    users::Profile,
+};
+
+/// Load the user if the viewer may act on them: visible in their scope,
+/// and (for changes) manageable by their role.
+async fn target(c: &mut Conn<'_>, access: &Access, user_id: Uuid, change: bool) -> Result<users::User, ServiceError> {
+    ensure_visible(c, access, user_id).await?;
+    let user = users::find(c, user_id).await?.ok_or(ServiceError::NotFound)?;
+    if change && !access.can_manage(&access_of(c, user_id).await?) {
+        return Err(ServiceError::Forbidden("manage this user".into()));
+    }
+    Ok(user)
+}
+
+pub struct ProfileInput {
+    pub given_name: String,
+    pub family_name: String,
+    pub display_name: String,
+    pub external_id: String,
+    pub custom_attributes: Attributes,
+}
+
+pub async fn update_profile(
+    state: &AppState,
+    actor: &Actor,
+    access: &Access,
+    user_id: Uuid,
+    p: ProfileInput,
+) -> Result<(), ServiceError> {
+    let mut errors = Vec::new();
+    for (field, value) in [
+        ("given_name", &p.given_name),
+        ("family_name", &p.family_name),
+        ("display_name", &p.display_name),
+        ("external_id", &p.external_id),
+    ] {
+        if value.chars().count() > 200 {
+            errors.push(super::FieldError { field, message: "Use at most 200 characters".into() });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
+    let mut tx = state.db.begin().await?;
+    let mut c = tx.conn();
+    let user = target(&mut c, access, user_id, true).await?;
+    let external = p.external_id.trim();
+    let profile = Profile {
+        given_name: p.given_name.trim(),
+        family_name: p.family_name.trim(),
+        display_name: p.display_name.trim(),
+        external_id: (!external.is_empty()).then_some(external),
+        custom_attributes: &p.custom_attributes,
+    };
+    users::update_profile(&mut c, user_id, &profile, Utc::now()).await?;
+    audit::record(&mut c, actor, "user.updated", &user.login_id, access.tenant_scope, json!({ "fields": "profile" }))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn add_login_id(
+    state: &AppState,
+    actor: &Actor,
+    access: &Access,
+    user_id: Uuid,
+    raw: &str,
+) -> Result<(), ServiceError> {
+    let login = LoginId::parse(raw).map_err(|m| ServiceError::field("login_id", m))?;
+    let mut tx = state.db.begin().await?;
+    let mut c = tx.conn();
+    let user = target(&mut c, access, user_id, true).await?;
+    match users::add_login_id(&mut c, user_id, &login, Utc::now()).await {
+        Ok(()) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ServiceError::field("login_id", "This login ID already belongs to someone"));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    audit::record(
+        &mut c,
+        actor,
+        "user.login_id_added",
+        &user.login_id,
+        access.tenant_scope,
+        json!({ "login_id": login.as_str() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn remove_login_id(
+    state: &AppState,
+    actor: &Actor,
+    access: &Access,
+    user_id: Uuid,
+    value: &str,
+) -> Result<(), ServiceError> {
+    let mut tx = state.db.begin().await?;
+    let mut c = tx.conn();
+    let user = target(&mut c, access, user_id, true).await?;
+    let ids = users::login_ids_of(&mut c, user_id).await?;
+    if !ids.iter().any(|v| v == value) {
+        return Err(ServiceError::NotFound);
+    }
+    if ids.len() == 1 {
+        return Err(ServiceError::Refused(
+            "A user needs at least one login ID; add another before removing this one.".into(),
+        ));
+    }
+    users::remove_login_id(&mut c, user_id, value).await?;
+    audit::record(
+        &mut c,
+        actor,
+        "user.login_id_removed",
+        &user.login_id,
+        access.tenant_scope,
+        json!({ "login_id": value }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The roles and tenants a user should hold after an edit. Assignments the
+/// editor may not grant are left exactly as they were.
+pub struct Memberships {
+    pub roles: Vec<String>,
+    pub tenants: Vec<Uuid>,
+    pub tenant_roles: Vec<(Uuid, String)>,
+}
+
+pub async fn set_memberships(
+    state: &AppState,
+    actor: &Actor,
+    access: &Access,
+    user_id: Uuid,
+    want: Memberships,
+) -> Result<(), ServiceError> {
+    let mut tx = state.db.begin().await?;
+    let mut c = tx.conn();
+    let user = target(&mut c, access, user_id, true).await?;
+    let catalog = super::catalog::Catalog::load(&mut c).await?;
+    for role in want.roles.iter().chain(want.tenant_roles.iter().map(|(_, r)| r)) {
+        if !catalog.roles.contains_key(role) {
+            return Err(ServiceError::field("roles", format!("There is no role called \"{role}\"")));
+        }
+    }
+    for t in want.tenants.iter().chain(want.tenant_roles.iter().map(|(t, _)| t)) {
+        if !catalog.tenants.contains_key(t) {
+            return Err(ServiceError::field("tenants", "That tenant does not exist"));
+        }
+        if !access.covers(&[*t]) {
+            return Err(ServiceError::field("tenants", "You can only manage your own tenant"));
+        }
+    }
+    let current = users::role_grants_of(&mut c, user_id).await?;
+    let wanted: Vec<(String, Option<Uuid>)> = want
+        .roles
+        .iter()
+        .map(|r| (r.clone(), None))
+        .chain(want.tenant_roles.iter().map(|(t, r)| (r.clone(), Some(*t))))
+        .collect();
+    // A change to a grant the editor may not make (a role they cannot grant,
+    // or another tenant's) is refused; untouched ones stay.
+    let may_touch = |role: &str, tenant: Option<Uuid>| {
+        access.can_grant(role)
+            && tenant.is_none_or(|t| access.covers(&[t]))
+            && (tenant.is_some() || access.tenant_scope.is_none())
+    };
+    for (role, tenant) in &current {
+        if !wanted.contains(&(role.clone(), *tenant)) && may_touch(role, *tenant) {
+            users::revoke_role(&mut c, user_id, role, *tenant).await?;
+        }
+    }
+    for (role, tenant) in &wanted {
+        if current.contains(&(role.clone(), *tenant)) {
+            continue;
+        }
+        if !may_touch(role, *tenant) {
+            return Err(ServiceError::field("roles", format!("You cannot grant the role \"{role}\"")));
+        }
+        if let Some(t) = tenant {
+            users::add_tenant(&mut c, user_id, *t).await?;
+        }
+        users::grant_role(&mut c, user_id, role, *tenant).await?;
+    }
+    let current_tenants = users::tenant_ids_of(&mut c, user_id).await?;
+    let wanted_tenants: Vec<Uuid> =
+        want.tenants.iter().chain(want.tenant_roles.iter().map(|(t, _)| t)).copied().collect();
+    for t in &current_tenants {
+        if !wanted_tenants.contains(t) && access.covers(&[*t]) {
+            users::remove_tenant(&mut c, user_id, *t).await?;
+        }
+    }
+    for t in &wanted_tenants {
+        users::add_tenant(&mut c, user_id, *t).await?;
+    }
+    audit::record(
+        &mut c,
+        actor,
+        "user.roles_updated",
+        &user.login_id,
+        access.tenant_scope,
+        json!({ "roles": want.roles, "tenants": wanted_tenants }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn log_out_everywhere(
+    state: &AppState,
+    actor: &Actor,
+    access: &Access,
+    user_id: Uuid,
+) -> Result<u64, ServiceError> {
+    let mut tx = state.db.begin().await?;
+    let mut c = tx.conn();
+    let user = target(&mut c, access, user_id, true).await?;
+    let n = sessions::delete_for_user(&mut c, user_id).await?;
+    audit::record(
+        &mut c,
+        actor,
+        "user.sessions_revoked",
+        &user.login_id,
+        access.tenant_scope,
+        json!({ "sessions": n }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Delete a user for good: their sessions and pending invitations go too.
+pub async fn delete_user(
+    state: &AppState,
+    actor: &Actor,
+    access: &Access,
+    user_id: Uuid,
+) -> Result<String, ServiceError> {
+    if actor.user_id == Some(user_id) {
+        return Err(ServiceError::Refused("You cannot delete yourself.".into()));
+    }
+    let mut tx = state.db.begin().await?;
+    let mut c = tx.conn();
+    let user = target(&mut c, access, user_id, true).await?;
+    sessions::delete_for_user(&mut c, user_id).await?;
+    users::delete(&mut c, user_id).await?;
+    audit::record(&mut c, actor, "user.deleted", &user.login_id, access.tenant_scope, json!({ "user_id": user_id }))
+        .await?;
+    tx.commit().await?;
+    Ok(user.login_id)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BulkAction {
+    Resend,
+    Revoke,
+    Deactivate,
+    Delete,
+}
+
+impl BulkAction {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "resend" => Some(Self::Resend),
+            "revoke" => Some(Self::Revoke),
+            "deactivate" => Some(Self::Deactivate),
+            "delete" => Some(Self::Delete),
+            _ => None,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Resend => "Bulk resend",
+            Self::Revoke => "Bulk revoke",
+            Self::Deactivate => "Bulk deactivate",
+            Self::Delete => "Bulk delete",
+        }
+    }
+
+    pub fn done(self) -> &'static str {
+        match self {
+            Self::Resend => "resent",
+            Self::Revoke => "revoked",
+            Self::Deactivate => "deactivated",
+            Self::Delete => "deleted",
+        }
+    }
+}
+
+/// One row of a bulk action's report.
+pub struct ActionOutcome {
+    pub login_id: String,
+    pub ok: bool,
+    pub message: String,
+}
+
+/// Apply `action` to each user, each in its own transaction; rows the
+/// viewer may not touch are reported with the reason.
+pub async fn bulk_action(
+    state: &AppState,
+    actor: &Actor,
+    access: &Access,
+    action: BulkAction,
+    ids: &[Uuid],
+) -> anyhow::Result<Vec<ActionOutcome>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        let login_id = {
+            let mut c = state.db.acquire().await?;
+            match ensure_visible(&mut c.conn(), access, *id).await {
+                Ok(()) => users::find(&mut c.conn(), *id).await?.map(|u| u.login_id),
+                Err(_) => None,
+            }
+        };
+        let Some(login_id) = login_id else {
+            out.push(ActionOutcome { login_id: id.to_string(), ok: false, message: "not found".into() });
+            continue;
+        };
+        let result = match action {
+            BulkAction::Resend | BulkAction::Revoke => {
+                let latest = {
+                    let mut c = state.db.acquire().await?;
+                    inv_store::latest_for_user(&mut c.conn(), *id).await?
+                };
+                match latest {
+                    None => Err(ServiceError::Refused("has no invitation".into())),
+                    Some(inv) if action == BulkAction::Resend => {
+                        invitations::resend(state, actor, access, inv.id, true).await.map(|_| ())
+                    }
+                    Some(inv) => invitations::revoke(state, actor, access, inv.id).await,
+                }
+            }
+            BulkAction::Deactivate => set_active(state, actor, access, *id, false).await,
+            BulkAction::Delete => delete_user(state, actor, access, *id).await.map(|_| ()),
+        };
+        out.push(match result {
+            Ok(()) => ActionOutcome { login_id, ok: true, message: action.done().into() },
+            Err(ServiceError::Forbidden(_)) => {
+                ActionOutcome { login_id, ok: false, message: "your role does not allow this for this user".into() }
+            }
+            Err(ServiceError::Unexpected(e)) => return Err(e),
+            Err(e) => ActionOutcome { login_id, ok: false, message: e.to_string() },
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,118 @@
+//! `/admin/invitations`: every invitation, apart from the users, with its
+//! status, expiry, resend count and inviter.
+
+use actix_web::{HttpResponse, http::StatusCode, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::domain::invitation::InvitationStatus;
+use crate::service::show_time;
+use crate::state::AppState;
+use crate::store::invitations::{self, InvitationQuery};
+use crate::web::{
+    error::{AppError, render},
+    guard::{Guard, PageContext, ViewPeople},
+};
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Deserialize)]
+pub struct Query {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+pub struct Row {
+    pub user_id: String,
+    pub login_id: String,
+    pub status: &'static str,
+    pub created: String,
+    pub sent: String,
+    pub expires: String,
+    pub resent_count: i64,
+    pub invited_by: String,
+    pub tenant: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/invitations.html")]
+pub struct InvitationsPage {
+    pub page: PageContext,
+    pub rows: Vec<Row>,
+    pub status: String,
+    pub q: String,
+    pub statuses: [&'static str; 5],
+    pub total: i64,
+    pub page_no: i64,
+    pub pages: i64,
+    pub prev_link: Option<String>,
+    pub next_link: Option<String>,
+}
+
+fn link(status: &str, q: &str, page: i64) -> String {
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("status", status)
+        .append_pair("q", q)
+        .append_pair("page", &page.to_string())
+        .finish();
+    format!("/admin/invitations?{query}")
+}
+
+pub async fn list_invitations(
+    state: web::Data<AppState>,
+    g: Guard<ViewPeople>,
+    query: web::Query<Query>,
+) -> Result<HttpResponse, AppError> {
+    let now = Utc::now();
+    let status = InvitationStatus::parse(&query.status);
+    let search = query.q.trim();
+    let page_no = query.page.unwrap_or(1).clamp(1, 1_000_000);
+    let q = InvitationQuery {
+        status,
+        search: (!search.is_empty()).then(|| search.to_string()),
+        scope: g.access.tenant_scope,
+        now,
+        offset: (page_no - 1) * PAGE_SIZE,
+        limit: PAGE_SIZE,
+    };
+    let (listed, total) = {
+        let mut c = state.db.acquire().await?;
+        invitations::list(&mut c.conn(), &q).await?
+    };
+    let rows = listed
+        .into_iter()
+        .map(|i| Row {
+            user_id: i.user_id.to_string(),
+            status: InvitationStatus::parse(&i.status).map(|s| s.at(i.expires_at, now).as_str()).unwrap_or("pending"),
+            login_id: i.login_id,
+            created: show_time(i.created_at),
+            sent: i.sent_at.map(show_time).unwrap_or_else(|| "not sent".into()),
+            expires: show_time(i.expires_at),
+            resent_count: i.resent_count,
+            invited_by: i.invited_by_login.unwrap_or_default(),
+            tenant: i.tenant_name.unwrap_or_default(),
+        })
+        .collect();
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let status_str = status.map(InvitationStatus::as_str).unwrap_or("").to_string();
+    render(
+        StatusCode::OK,
+        &InvitationsPage {
+            page: g.page.clone(),
+            rows,
+            prev_link: (page_no > 1).then(|| link(&status_str, search, page_no - 1)),
+            next_link: (page_no < pages).then(|| link(&status_str, search, page_no + 1)),
+            status: status_str,
+            q: search.to_string(),
+            statuses: InvitationStatus::ALL.map(InvitationStatus::as_str),
+            total,
+            page_no,
+            pages,
+        },
+    )
+}

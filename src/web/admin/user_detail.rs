@@ -1,0 +1,363 @@
+//! `/admin/users/{id}`: one person — attributes, login IDs, roles and
+//! tenants, invitation history, and every action on them.
+
+use actix_web::{HttpResponse, http::StatusCode, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::parse_id;
+use crate::domain::{access::Capability, user::UserStatus};
+use crate::service::{ServiceError, accounts, catalog::Catalog, people, show_time};
+use crate::state::AppState;
+use crate::store::{invitations, users, users::Attributes};
+use crate::web::{
+    error::{AppError, render, see_other},
+    forms::FormErrors,
+    guard::{self, Guard, ManageUsers, PageContext, ViewPeople},
+};
+
+pub struct HistoryRow {
+    pub status: String,
+    pub created: String,
+    pub sent: String,
+    pub resent_count: i64,
+    pub expires: String,
+    pub outcome_at: String,
+    pub invited_by: String,
+}
+
+pub struct Check {
+    pub value: String,
+    pub label: String,
+    pub checked: bool,
+    pub enabled: bool,
+}
+
+pub struct TenantBlock {
+    pub member: Check,
+    pub roles: Vec<Check>,
+}
+
+#[derive(Clone, Default)]
+pub struct ProfileValues {
+    pub given_name: String,
+    pub family_name: String,
+    pub display_name: String,
+    pub external_id: String,
+    pub attributes: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_detail.html")]
+pub struct DetailPage {
+    pub page: PageContext,
+    pub id: String,
+    pub login_id: String,
+    pub status: &'static str,
+    pub status_label: &'static str,
+    pub created: String,
+    pub last_login: String,
+    pub can_manage: bool,
+    pub invitation_id: String,
+    pub invitation_live: bool,
+    pub v: ProfileValues,
+    pub errors: FormErrors,
+    pub login_ids: Vec<String>,
+    pub new_login_id: String,
+    pub project_roles: Vec<Check>,
+    pub tenant_blocks: Vec<TenantBlock>,
+    pub history: Vec<HistoryRow>,
+}
+
+/// Build the page; `v`/`errors` carry a form that failed validation.
+async fn detail(
+    state: &AppState,
+    g: &Guard<ViewPeople>,
+    id: Uuid,
+    v: Option<ProfileValues>,
+    errors: FormErrors,
+    new_login_id: String,
+) -> Result<DetailPage, AppError> {
+    let mut pooled = state.db.acquire().await?;
+    let mut c = pooled.conn();
+    accounts::ensure_visible(&mut c, &g.access, id).await?;
+    let user = users::find(&mut c, id).await?.ok_or(AppError::NotFound)?;
+    let target = accounts::access_of(&mut c, id).await?;
+    let can_manage = g.access.can_manage(&target);
+    let grants = users::role_grants_of(&mut c, id).await?;
+    let member_of = users::tenant_ids_of(&mut c, id).await?;
+    let catalog = Catalog::load(&mut c).await?;
+    let login_ids = users::login_ids_of(&mut c, id).await?;
+    let history_rows = invitations::list_for_user(&mut c, id).await?;
+    let now = Utc::now();
+    let mut history = Vec::new();
+    for inv in &history_rows {
+        let invited_by = match inv.invited_by {
+            Some(by) => users::find(&mut c, by).await?.map(|u| u.login_id).unwrap_or_default(),
+            None => String::new(),
+        };
+        history.push(HistoryRow {
+            status: inv.status_at(now).as_str().to_string(),
+            created: show_time(inv.created_at),
+            sent: inv.sent_at.map(show_time).unwrap_or_else(|| "not sent".into()),
+            resent_count: inv.resent_count,
+            expires: show_time(inv.expires_at),
+            outcome_at: inv.accepted_at.map(show_time).unwrap_or_default(),
+            invited_by,
+        });
+    }
+    let latest = history_rows.first();
+    let invitable = matches!(user.status, UserStatus::Invited | UserStatus::InviteExpired);
+    let invitation_live = invitable && latest.is_some_and(|i| !i.status.is_final());
+
+    let mut roles: Vec<_> = catalog.roles.values().collect();
+    roles.sort_by(|a, b| (!a.console, &a.name).cmp(&(!b.console, &b.name)));
+    let project_roles = roles
+        .iter()
+        .filter(|r| r.scope == "project")
+        .map(|r| Check {
+            value: r.name.clone(),
+            label: r.name.clone(),
+            checked: grants.contains(&(r.name.clone(), None)),
+            enabled: can_manage && g.access.can_grant(&r.name) && g.access.tenant_scope.is_none(),
+        })
+        .collect();
+    let mut tenants: Vec<_> = catalog.tenants.values().filter(|t| g.access.covers(&[t.id])).collect();
+    tenants.sort_by(|a, b| a.name.cmp(&b.name));
+    let tenant_blocks = tenants
+        .into_iter()
+        .map(|t| TenantBlock {
+            member: Check {
+                value: t.id.to_string(),
+                label: t.name.clone(),
+                checked: member_of.contains(&t.id),
+                enabled: can_manage,
+            },
+            roles: roles
+                .iter()
+                .filter(|r| r.console || r.scope == "tenant")
+                .map(|r| Check {
+                    value: format!("{}:{}", t.id, r.name),
+                    label: r.name.clone(),
+                    checked: grants.contains(&(r.name.clone(), Some(t.id))),
+                    enabled: can_manage && g.access.can_grant(&r.name),
+                })
+                .collect(),
+        })
+        .collect();
+    let v = v.unwrap_or_else(|| ProfileValues {
+        given_name: user.given_name.clone(),
+        family_name: user.family_name.clone(),
+        display_name: user.display_name.clone(),
+        external_id: user.external_id.clone().unwrap_or_default(),
+        attributes: user
+            .custom_attributes
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+            .collect(),
+    });
+    let mut v = v;
+    v.attributes.push((String::new(), String::new()));
+    Ok(DetailPage {
+        page: g.page.clone(),
+        id: id.to_string(),
+        login_id: user.login_id.clone(),
+        status: user.status.as_str(),
+        status_label: user.status.label(),
+        created: show_time(user.created_at),
+        last_login: user.last_login_at.map(show_time).unwrap_or_else(|| "never".into()),
+        can_manage: can_manage && g.access.can(Capability::ManageUsers),
+        invitation_id: latest.map(|i| i.id.to_string()).unwrap_or_default(),
+        invitation_live,
+        v,
+        errors,
+        login_ids,
+        new_login_id,
+        project_roles,
+        tenant_blocks,
+        history,
+    })
+}
+
+pub async fn user_page(
+    state: web::Data<AppState>,
+    g: Guard<ViewPeople>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    render(StatusCode::OK, &detail(&state, &g, id, None, FormErrors::default(), String::new()).await?)
+}
+
+fn as_viewer(g: Guard<ManageUsers>) -> Guard<ViewPeople> {
+    Guard(g.0, std::marker::PhantomData)
+}
+
+/// Re-render after a failed edit, or redirect after a good one.
+async fn after(
+    state: &AppState,
+    g: Guard<ManageUsers>,
+    id: Uuid,
+    result: Result<(), ServiceError>,
+    done: &str,
+    field: &'static str,
+    v: Option<ProfileValues>,
+    new_login_id: String,
+) -> Result<HttpResponse, AppError> {
+    match result {
+        Ok(()) => {
+            guard::flash(&g.session, "success", done);
+            Ok(see_other(&format!("/admin/users/{id}")))
+        }
+        Err(e) => {
+            let errors = FormErrors::from_service(e, field)?;
+            let g = as_viewer(g);
+            render(StatusCode::UNPROCESSABLE_ENTITY, &detail(state, &g, id, v, errors, new_login_id).await?)
+        }
+    }
+}
+
+pub async fn save_profile(
+    state: web::Data<AppState>,
+    g: Guard<ManageUsers>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let mut v = ProfileValues::default();
+    let (mut keys, mut values) = (Vec::new(), Vec::new());
+    for (k, val) in url::form_urlencoded::parse(&body) {
+        let val = val.into_owned();
+        match k.as_ref() {
+            "given_name" => v.given_name = val,
+            "family_name" => v.family_name = val,
+            "display_name" => v.display_name = val,
+            "external_id" => v.external_id = val,
+            "attr_key" => keys.push(val),
+            "attr_value" => values.push(val),
+            _ => {}
+        }
+    }
+    v.attributes =
+        keys.into_iter().zip(values).filter(|(k, val)| !(k.trim().is_empty() && val.trim().is_empty())).collect();
+    let mut attrs = Attributes::new();
+    let mut bad = None;
+    for (k, val) in &v.attributes {
+        let k = k.trim();
+        if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            bad = Some(format!("Attribute names use letters, digits, _ and - (\"{k}\" does not)"));
+        }
+        attrs.insert(k.to_string(), serde_json::Value::String(val.trim().to_string()));
+    }
+    let result = match bad {
+        Some(m) => Err(ServiceError::field("attributes", m)),
+        None => {
+            let input = people::ProfileInput {
+                given_name: v.given_name.clone(),
+                family_name: v.family_name.clone(),
+                display_name: v.display_name.clone(),
+                external_id: v.external_id.clone(),
+                custom_attributes: attrs,
+            };
+            people::update_profile(&state, &g.actor, &g.access, id, input).await
+        }
+    };
+    after(&state, g, id, result, "Profile saved.", "given_name", Some(v), String::new()).await
+}
+
+#[derive(Deserialize)]
+pub struct LoginIdForm {
+    #[serde(default)]
+    login_id: String,
+}
+
+pub async fn add_login_id(
+    state: web::Data<AppState>,
+    g: Guard<ManageUsers>,
+    id: web::Path<String>,
+    form: web::Form<LoginIdForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let result = people::add_login_id(&state, &g.actor, &g.access, id, &form.login_id).await;
+    after(&state, g, id, result, "Login ID added.", "login_id", None, form.login_id.clone()).await
+}
+
+pub async fn remove_login_id(
+    state: web::Data<AppState>,
+    g: Guard<ManageUsers>,
+    id: web::Path<String>,
+    form: web::Form<LoginIdForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let result = people::remove_login_id(&state, &g.actor, &g.access, id, &form.login_id).await;
+    after(&state, g, id, result, "Login ID removed.", "login_id", None, String::new()).await
+}
+
+pub async fn save_roles(
+    state: web::Data<AppState>,
+    g: Guard<ManageUsers>,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let mut want = people::Memberships { roles: vec![], tenants: vec![], tenant_roles: vec![] };
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "roles" => want.roles.push(v.into_owned()),
+            "tenants" => want.tenants.push(parse_id(&v)?),
+            "tenant_roles" => {
+                let (t, r) = v.split_once(':').ok_or_else(|| AppError::BadRequest("Malformed tenant role.".into()))?;
+                want.tenant_roles.push((parse_id(t)?, r.to_string()));
+            }
+            _ => {}
+        }
+    }
+    let result = people::set_memberships(&state, &g.actor, &g.access, id, want).await;
+    after(&state, g, id, result, "Roles and tenants saved.", "roles", None, String::new()).await
+}
+
+pub async fn log_out_everywhere(
+    state: web::Data<AppState>,
+    g: Guard<ManageUsers>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let n = people::log_out_everywhere(&state, &g.actor, &g.access, id).await?;
+    guard::flash(&g.session, "success", format!("Signed out of {n} session(s)."));
+    Ok(see_other(&format!("/admin/users/{id}")))
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_delete.html")]
+pub struct DeletePage {
+    pub page: PageContext,
+    pub id: String,
+    pub login_id: String,
+}
+
+pub async fn delete_form(
+    state: web::Data<AppState>,
+    g: Guard<ManageUsers>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let mut c = state.db.acquire().await?;
+    accounts::ensure_visible(&mut c.conn(), &g.access, id).await?;
+    let user = users::find(&mut c.conn(), id).await?.ok_or(AppError::NotFound)?;
+    render(StatusCode::OK, &DeletePage { page: g.page.clone(), id: id.to_string(), login_id: user.login_id })
+}
+
+pub async fn delete_user(
+    state: web::Data<AppState>,
+    g: Guard<ManageUsers>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    match people::delete_user(&state, &g.actor, &g.access, id).await {
+        Ok(login_id) => guard::flash(&g.session, "success", format!("{login_id} was deleted.")),
+        Err(ServiceError::Refused(m)) => guard::flash(&g.session, "error", m),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(see_other("/admin/users"))
+}
