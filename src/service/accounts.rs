@@ -186,6 +186,7 @@ pub async fn set_active(
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
+    ensure_visible(&mut c, access, user_id).await?;
     let user = users::find(&mut c, user_id).await?.ok_or(ServiceError::NotFound)?;
     let target = access_of(&mut c, user_id).await?;
     if !access.can_manage(&target) {

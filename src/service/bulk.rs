@@ -178,97 +178,103 @@ fn request_for(row: &RawRow, options: &BulkOptions, catalog: &Catalog) -> Result
     })
 }
 
-/// Decide every row. `quota` is how many new invitations may still be made.
-async fn plan(
-    c: &mut Conn<'_>,
-    catalog: &Catalog,
-    access: &Access,
-    rows: &[RawRow],
-    options: &BulkOptions,
-    mut quota: Option<i64>,
-    seen: &mut HashSet<String>,
+/// Decides rows, carrying what later rows depend on: the file's login
+/// IDs seen so far and how much quota is left.
+struct Planner<'a> {
+    catalog: &'a Catalog,
+    access: &'a Access,
+    options: &'a BulkOptions,
+    /// How many new invitations may still be made (None: no quota).
+    quota: Option<i64>,
+    seen: HashSet<String>,
     now: DateTime<Utc>,
-) -> anyhow::Result<Vec<(RowResult, Option<Planned>)>> {
-    let account = settings::get(c).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let mut result = RowResult {
-            line: row.line,
-            login_id: row.login_id().to_string(),
-            name: format!("{} {}", row.given_name, row.family_name).trim().to_string(),
-            kind: Kind::Invalid,
-            detail: String::new(),
-        };
-        let mut request = match request_for(row, options, catalog) {
-            Ok(r) => r,
-            Err((kind, detail)) => {
-                result.kind = kind;
-                result.detail = detail;
+}
+
+impl Planner<'_> {
+    async fn plan(&mut self, c: &mut Conn<'_>, rows: &[RawRow]) -> anyhow::Result<Vec<(RowResult, Option<Planned>)>> {
+        let (catalog, access, options, now) = (self.catalog, self.access, self.options, self.now);
+        let account = settings::get(c).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut result = RowResult {
+                line: row.line,
+                login_id: row.login_id().to_string(),
+                name: format!("{} {}", row.given_name, row.family_name).trim().to_string(),
+                kind: Kind::Invalid,
+                detail: String::new(),
+            };
+            let mut request = match request_for(row, options, catalog) {
+                Ok(r) => r,
+                Err((kind, detail)) => {
+                    result.kind = kind;
+                    result.detail = detail;
+                    out.push((result, None));
+                    continue;
+                }
+            };
+            result.login_id = request.login_id.to_string();
+            if !self.seen.insert(request.login_id.to_string()) {
+                result.kind = Kind::Duplicate;
                 out.push((result, None));
                 continue;
             }
-        };
-        result.login_id = request.login_id.to_string();
-        if !seen.insert(request.login_id.to_string()) {
-            result.kind = Kind::Duplicate;
-            out.push((result, None));
-            continue;
-        }
-        let planned = match invitations::assess(c, catalog, access, &mut request, now).await {
-            Ok(Verdict::Invite { existing_user }) => match quota {
-                Some(0) => {
-                    result.kind = Kind::OverQuota;
-                    None
-                }
-                _ => {
-                    quota = quota.map(|q| q - 1);
-                    result.kind = Kind::Invite;
-                    Some(Planned::Invite { request: Box::new(request), existing_user })
-                }
-            },
-            Ok(Verdict::AlreadyInvited { invitation_id, .. }) => {
-                let inv =
-                    inv_store::find(c, invitation_id).await?.ok_or_else(|| anyhow::anyhow!("invitation vanished"))?;
-                let user = users::find(c, inv.user_id).await?.ok_or_else(|| anyhow::anyhow!("user vanished"))?;
-                match check_resend(
-                    inv.status_at(now),
-                    user.status,
-                    Some(inv.last_issued()),
-                    account.resend_cooldown,
-                    now,
-                ) {
-                    Ok(_) => {
-                        result.kind = Kind::Resend;
-                        Some(Planned::Resend { invitation_id })
-                    }
-                    Err(refusal) => {
-                        result.kind = Kind::SkippedCooldown;
-                        result.detail = refusal.to_string();
+            let planned = match invitations::assess(c, catalog, access, &mut request, now).await {
+                Ok(Verdict::Invite { existing_user }) => match self.quota {
+                    Some(0) => {
+                        result.kind = Kind::OverQuota;
                         None
                     }
+                    _ => {
+                        self.quota = self.quota.map(|q| q - 1);
+                        result.kind = Kind::Invite;
+                        Some(Planned::Invite { request: Box::new(request), existing_user })
+                    }
+                },
+                Ok(Verdict::AlreadyInvited { invitation_id, .. }) => {
+                    let inv = inv_store::find(c, invitation_id)
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("invitation vanished"))?;
+                    let user = users::find(c, inv.user_id).await?.ok_or_else(|| anyhow::anyhow!("user vanished"))?;
+                    match check_resend(
+                        inv.status_at(now),
+                        user.status,
+                        Some(inv.last_issued()),
+                        account.resend_cooldown,
+                        now,
+                    ) {
+                        Ok(_) => {
+                            result.kind = Kind::Resend;
+                            Some(Planned::Resend { invitation_id })
+                        }
+                        Err(refusal) => {
+                            result.kind = Kind::SkippedCooldown;
+                            result.detail = refusal.to_string();
+                            None
+                        }
+                    }
                 }
-            }
-            Err(ServiceError::Invalid(errors)) => {
-                let e = &errors[0];
-                result.kind = if e.message == invitations::ALREADY_ACTIVE {
-                    Kind::SkippedActive
-                } else if e.message.contains(invitations::DOMAIN_REFUSED) {
-                    Kind::DomainNotAllowed
-                } else {
-                    Kind::Invalid
-                };
-                result.detail = e.message.clone();
-                None
-            }
-            Err(ServiceError::Unexpected(e)) => return Err(e),
-            Err(other) => {
-                result.detail = other.to_string();
-                None
-            }
-        };
-        out.push((result, planned));
+                Err(ServiceError::Invalid(errors)) => {
+                    let e = &errors[0];
+                    result.kind = if e.message == invitations::ALREADY_ACTIVE {
+                        Kind::SkippedActive
+                    } else if e.message.contains(invitations::DOMAIN_REFUSED) {
+                        Kind::DomainNotAllowed
+                    } else {
+                        Kind::Invalid
+                    };
+                    result.detail = e.message.clone();
+                    None
+                }
+                Err(ServiceError::Unexpected(e)) => return Err(e),
+                Err(other) => {
+                    result.detail = other.to_string();
+                    None
+                }
+            };
+            out.push((result, planned));
+        }
+        Ok(out)
     }
-    Ok(out)
 }
 
 /// Check every row and keep the input for [`commit`]. Nothing but the
@@ -288,7 +294,8 @@ pub async fn preview(
     let catalog = Catalog::load(&mut c).await?;
     let account = settings::get(&mut c).await?;
     let quota = quota_left(&mut c, &account, actor.user_id, now).await?;
-    let planned = plan(&mut c, &catalog, access, &rows, options, quota, &mut HashSet::new(), now).await?;
+    let mut planner = Planner { catalog: &catalog, access, options, quota, seen: HashSet::new(), now };
+    let planned = planner.plan(&mut c, &rows).await?;
     let created_by = actor.user_id.ok_or_else(|| anyhow::anyhow!("bulk invite needs a signed-in person"))?;
     let import_id = bulk_imports::insert(&mut c, created_by, mode, input, &json!(options), now).await?;
     Ok(Preview { import_id, rows: planned.into_iter().map(|(r, _)| r).collect() })
@@ -327,11 +334,14 @@ pub async fn commit(
         let mut c = tx.conn();
         let catalog = Catalog::load(&mut c).await?;
         let account = settings::get(&mut c).await?;
-        for (mut result, planned) in plan(&mut c, &catalog, access, chunk, &options, quota, &mut seen, now).await? {
+        let mut planner =
+            Planner { catalog: &catalog, access, options: &options, quota, seen: std::mem::take(&mut seen), now };
+        let planned = planner.plan(&mut c, chunk).await?;
+        (seen, quota) = (planner.seen, planner.quota);
+        for (mut result, planned) in planned {
             match planned {
                 Some(Planned::Invite { request, existing_user }) => {
                     invitations::write_invitation(&mut c, state, actor, &request, existing_user, &account, now).await?;
-                    quota = quota.map(|q| q - 1);
                 }
                 Some(Planned::Resend { invitation_id }) => {
                     if let Err(e) =

@@ -274,3 +274,68 @@ pub fn spawn_client(app: &TestApp) -> TestApp {
         _dir: tempfile::tempdir().unwrap(),
     }
 }
+
+impl TestApp {
+    /// Create a tenant through the console (as the signed-in admin); its id.
+    pub async fn tenant(&self, name: &str, slug: &str) -> uuid::Uuid {
+        assert_eq!(self.post_form("/admin/tenants", &[("name", name), ("slug", slug)]).await.status(), 303);
+        let mut c = self.db().acquire().await.unwrap();
+        usher::store::tenants::list(&mut c.conn()).await.unwrap().into_iter().find(|t| t.slug == slug).unwrap().id
+    }
+
+    pub async fn role(&self, name: &str, scope: &str) {
+        let r = self.post_form("/admin/roles", &[("name", name), ("description", ""), ("scope", scope)]).await;
+        assert_eq!(r.status(), 303);
+    }
+
+    /// Grant a role to an existing user directly (tenant-scoped with Some).
+    pub async fn grant(&self, login_id: &str, role: &str, tenant: Option<uuid::Uuid>) {
+        let id = self.user_id(login_id).await;
+        let mut c = self.db().acquire().await.unwrap();
+        users::grant_role(&mut c.conn(), id, role, tenant).await.unwrap();
+        if let Some(t) = tenant {
+            users::add_tenant(&mut c.conn(), id, t).await.unwrap();
+        }
+    }
+
+    /// Upload a CSV to the bulk preview.
+    pub async fn upload_csv(&self, csv: &[u8], send_now: bool) -> reqwest::Response {
+        let token = self.csrf().await;
+        let mut form =
+            reqwest::multipart::Form::new().text("csrf_token", token).text("mode", "csv").text("lang", "en").part(
+                "file",
+                reqwest::multipart::Part::bytes(csv.to_vec()).file_name("people.csv").mime_str("text/csv").unwrap(),
+            );
+        if send_now {
+            form = form.text("send_now", "on");
+        }
+        self.client.post(self.url("/admin/invitations/bulk/preview")).multipart(form).send().await.unwrap()
+    }
+
+    /// The commit action on a preview page.
+    pub fn commit_action(html: &str) -> String {
+        html.split("action=\"")
+            .filter_map(|s| s.split('"').next())
+            .find(|a| a.ends_with("/commit"))
+            .expect("a confirm button")
+            .to_string()
+    }
+
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        let mut c = self.db().acquire().await.unwrap();
+        match c.conn() {
+            usher::store::Conn::Sqlite(c) => sqlx::query_scalar(sql).fetch_one(&mut *c).await,
+            usher::store::Conn::Postgres(c) => sqlx::query_scalar(sql).fetch_one(&mut *c).await,
+        }
+        .unwrap()
+    }
+}
+
+/// The verdict cell of the preview row for `login_id`.
+pub fn verdict(html: &str, login_id: &str) -> String {
+    let row_start = html.find(&format!("<td>{login_id}</td>")).unwrap_or_else(|| panic!("no row for {login_id}"));
+    let rest = &html[row_start..];
+    let cell = rest.split("<td class=\"").nth(1).expect("verdict cell");
+    let text = cell.split_once('>').unwrap().1;
+    text.split("</td>").next().unwrap().trim().to_string()
+}

@@ -3,9 +3,11 @@
 
 mod access;
 mod browser;
+mod bulk;
 mod helpers;
 mod invitations;
 mod invitee;
+mod management;
 mod outbox;
 mod setup_and_login;
 mod smtp_sink;

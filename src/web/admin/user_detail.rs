@@ -194,16 +194,21 @@ fn as_viewer(g: Guard<ManageUsers>) -> Guard<ViewPeople> {
     Guard(g.0, std::marker::PhantomData)
 }
 
+/// What a failed form puts back on the page.
+#[derive(Default)]
+struct Redisplay {
+    profile: Option<ProfileValues>,
+    new_login_id: String,
+}
+
 /// Re-render after a failed edit, or redirect after a good one.
 async fn after(
     state: &AppState,
     g: Guard<ManageUsers>,
     id: Uuid,
     result: Result<(), ServiceError>,
-    done: &str,
-    field: &'static str,
-    v: Option<ProfileValues>,
-    new_login_id: String,
+    (done, field): (&str, &'static str),
+    redisplay: Redisplay,
 ) -> Result<HttpResponse, AppError> {
     match result {
         Ok(()) => {
@@ -213,7 +218,10 @@ async fn after(
         Err(e) => {
             let errors = FormErrors::from_service(e, field)?;
             let g = as_viewer(g);
-            render(StatusCode::UNPROCESSABLE_ENTITY, &detail(state, &g, id, v, errors, new_login_id).await?)
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &detail(state, &g, id, redisplay.profile, errors, redisplay.new_login_id).await?,
+            )
         }
     }
 }
@@ -263,7 +271,8 @@ pub async fn save_profile(
             people::update_profile(&state, &g.actor, &g.access, id, input).await
         }
     };
-    after(&state, g, id, result, "Profile saved.", "given_name", Some(v), String::new()).await
+    after(&state, g, id, result, ("Profile saved.", "given_name"), Redisplay { profile: Some(v), ..Default::default() })
+        .await
 }
 
 #[derive(Deserialize)]
@@ -280,7 +289,15 @@ pub async fn add_login_id(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
     let result = people::add_login_id(&state, &g.actor, &g.access, id, &form.login_id).await;
-    after(&state, g, id, result, "Login ID added.", "login_id", None, form.login_id.clone()).await
+    after(
+        &state,
+        g,
+        id,
+        result,
+        ("Login ID added.", "login_id"),
+        Redisplay { new_login_id: form.login_id.clone(), ..Default::default() },
+    )
+    .await
 }
 
 pub async fn remove_login_id(
@@ -291,7 +308,7 @@ pub async fn remove_login_id(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
     let result = people::remove_login_id(&state, &g.actor, &g.access, id, &form.login_id).await;
-    after(&state, g, id, result, "Login ID removed.", "login_id", None, String::new()).await
+    after(&state, g, id, result, ("Login ID removed.", "login_id"), Redisplay::default()).await
 }
 
 pub async fn save_roles(
@@ -314,7 +331,7 @@ pub async fn save_roles(
         }
     }
     let result = people::set_memberships(&state, &g.actor, &g.access, id, want).await;
-    after(&state, g, id, result, "Roles and tenants saved.", "roles", None, String::new()).await
+    after(&state, g, id, result, ("Roles and tenants saved.", "roles"), Redisplay::default()).await
 }
 
 pub async fn log_out_everywhere(
