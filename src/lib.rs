@@ -5,6 +5,7 @@ pub mod domain;
 pub mod jobs;
 pub mod messaging;
 pub mod rate_limit;
+pub mod seed;
 pub mod service;
 pub mod startup;
 pub mod state;

@@ -21,6 +21,13 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Fill the database with fake people, for benchmarks and demos.
+    Seed {
+        #[arg(long, default_value_t = 1000)]
+        users: usize,
+        #[arg(long, default_value_t = 10)]
+        tenants: usize,
+    },
     /// Create an admin; the password is read from standard input.
     CreateAdmin {
         #[arg(long)]
@@ -49,6 +56,14 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin { email, name } => create_admin(settings, email, name).await,
+        Command::Seed { users, tenants } => {
+            let db = usher::store::Db::connect(&settings.database_url).await?;
+            db.migrate().await?;
+            let started = std::time::Instant::now();
+            usher::seed::seed(&db, users, tenants).await?;
+            println!("Seeded {users} users in {tenants} tenants in {:.1} s.", started.elapsed().as_secs_f64());
+            Ok(())
+        }
     }
 }
 

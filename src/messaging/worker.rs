@@ -45,10 +45,15 @@ impl OutboxWorker {
             tx.commit().await?;
             rows
         };
+        // Deliver first, then record every outcome in one transaction, so
+        // the worker takes the write lock once per batch, not per message.
+        let mut outcomes = Vec::with_capacity(claimed.len());
         for message in &claimed {
-            let result = self.mailer.deliver(&self.db, message).await;
-            let mut tx = self.db.begin().await?;
-            let now = Utc::now();
+            outcomes.push(self.mailer.deliver(&self.db, message).await);
+        }
+        let mut tx = self.db.begin().await?;
+        let now = Utc::now();
+        for (message, result) in claimed.iter().zip(outcomes) {
             match result {
                 Ok(()) => {
                     outbox::mark_delivered(&mut tx.conn(), message.id, now).await?;
@@ -63,8 +68,8 @@ impl OutboxWorker {
                     outbox::mark_attempt_failed(&mut tx.conn(), message, &error, now, self.retry_base).await?;
                 }
             }
-            tx.commit().await?;
         }
+        tx.commit().await?;
         Ok(claimed.len())
     }
 }

@@ -338,11 +338,10 @@ pub async fn commit(
             Planner { catalog: &catalog, access, options: &options, quota, seen: std::mem::take(&mut seen), now };
         let planned = planner.plan(&mut c, chunk).await?;
         (seen, quota) = (planner.seen, planner.quota);
+        let mut invites = Vec::new();
         for (mut result, planned) in planned {
             match planned {
-                Some(Planned::Invite { request, existing_user }) => {
-                    invitations::write_invitation(&mut c, state, actor, &request, existing_user, &account, now).await?;
-                }
+                Some(Planned::Invite { request, existing_user }) => invites.push((*request, existing_user)),
                 Some(Planned::Resend { invitation_id }) => {
                     if let Err(e) =
                         invitations::resend_in(&mut c, state, actor, access, invitation_id, options.send_now, now).await
@@ -355,6 +354,7 @@ pub async fn commit(
             }
             results.push(result);
         }
+        invitations::write_invitations(&mut c, state, &catalog, actor, &invites, &account, now).await?;
         tx.commit().await?;
     }
     let mut tx = state.db.begin().await?;

@@ -153,68 +153,105 @@ pub fn quota_message(account: &AccountSettings) -> String {
     )
 }
 
-/// Write a new invitation (and its user) inside the caller's transaction.
-pub async fn write_invitation(
+/// Write new invitations (and their users, links, messages and audit
+/// entries) inside the caller's transaction, a few statements for the
+/// whole batch. `existing_user` is a never-activated user to re-invite.
+pub async fn write_invitations(
     c: &mut Conn<'_>,
     state: &AppState,
+    catalog: &Catalog,
     actor: &Actor,
-    req: &InviteRequest,
-    existing_user: Option<Uuid>,
+    batch: &[(InviteRequest, Option<Uuid>)],
     account: &AccountSettings,
     now: DateTime<Utc>,
-) -> anyhow::Result<Created> {
-    let user_id = match existing_user {
-        None => {
-            let new = users::NewUser {
-                login_id: &req.login_id,
-                given_name: &req.given_name,
-                family_name: &req.family_name,
-                custom_attributes: &req.custom_attributes,
-                status: UserStatus::Invited,
-                invited_by: actor.user_id,
-                password_hash: None,
-            };
-            users::insert(c, new, now).await?
-        }
-        Some(id) => {
-            users::update_invitee_details(c, id, &req.given_name, &req.family_name, &req.custom_attributes, now)
-                .await?;
-            users::set_status(c, id, UserStatus::Invited, now).await?;
-            id
-        }
-    };
-    let lang = req.lang.clone().unwrap_or_else(|| account.default_lang.clone());
-    let expires_at = now + account.invitation_lifetime;
-    let new = invitations::NewInvitation {
-        user_id,
-        tenant_id: req.grants.tenants.first().copied().or(req.grants.tenant_roles.first().map(|tr| tr.tenant)),
-        login_id: req.login_id.as_str(),
-        channel: req.login_id.channel(),
-        template_key: &req.template_key,
-        lang: &lang,
-        redirect_url: req.redirect_url.as_deref(),
-        grants: &req.grants,
-        invited_by: actor.user_id,
-        expires_at,
-    };
-    let invitation_id = invitations::insert(c, new, now).await?;
-    let token = issue_link(c, invitation_id, now, expires_at, account.link_lifetime).await?;
-    let link = state.invite_link(token.as_str());
-    let invitation =
-        invitations::find(c, invitation_id).await?.ok_or_else(|| anyhow::anyhow!("invitation vanished"))?;
-    if req.send_now {
-        enqueue_invitation_message(c, account, &invitation, &link, actor, &req.given_name, &req.family_name).await?;
+) -> anyhow::Result<Vec<Created>> {
+    let mut new_users = Vec::new();
+    let mut user_ids = Vec::with_capacity(batch.len());
+    for (req, existing_user) in batch {
+        let id = match existing_user {
+            Some(id) => {
+                users::update_invitee_details(c, *id, &req.given_name, &req.family_name, &req.custom_attributes, now)
+                    .await?;
+                users::set_status(c, *id, UserStatus::Invited, now).await?;
+                *id
+            }
+            None => {
+                let id = Uuid::new_v4();
+                let new = users::NewUser {
+                    login_id: &req.login_id,
+                    given_name: &req.given_name,
+                    family_name: &req.family_name,
+                    custom_attributes: &req.custom_attributes,
+                    status: UserStatus::Invited,
+                    invited_by: actor.user_id,
+                    password_hash: None,
+                };
+                new_users.push((id, new));
+                id
+            }
+        };
+        user_ids.push(id);
     }
-    audit::record(
-        c,
-        actor,
-        "invitation.created",
-        req.login_id.as_str(),
-        invitation.tenant_id,
-        json!({ "invitation_id": invitation_id, "sent": req.send_now, "grants": req.grants }),
-    )
-    .await?;
-    Ok(Created { invitation_id, user_id, expires_at, unsent_link: (!req.send_now).then_some(link) })
+    users::insert_many(c, &new_users, now).await?;
+
+    let expires_at = now + account.invitation_lifetime;
+    let link_expires_at = (now + account.link_lifetime).min(expires_at);
+    let (mut rows, mut links, mut messages, mut events, mut created) = (vec![], vec![], vec![], vec![], vec![]);
+    for ((req, _), user_id) in batch.iter().zip(user_ids) {
+        let lang = req.lang.clone().unwrap_or_else(|| account.default_lang.clone());
+        let invitation = invitations::Invitation::pending(
+            invitations::NewInvitation {
+                user_id,
+                tenant_id: req.grants.tenants.first().copied().or(req.grants.tenant_roles.first().map(|tr| tr.tenant)),
+                login_id: req.login_id.as_str(),
+                channel: req.login_id.channel(),
+                template_key: &req.template_key,
+                lang: &lang,
+                redirect_url: req.redirect_url.as_deref(),
+                grants: &req.grants,
+                invited_by: actor.user_id,
+                expires_at,
+            },
+            now,
+        );
+        let token = Token::generate();
+        let link = state.invite_link(token.as_str());
+        links.push(invitations::NewLink {
+            token_hash: token.hash(),
+            invitation_id: invitation.id,
+            expires_at: link_expires_at,
+        });
+        if req.send_now {
+            let tenant_name = invitation.tenant_id.and_then(|t| catalog.tenants.get(&t)).map(|t| t.name.clone());
+            messages.push(compose_message(
+                account,
+                &invitation,
+                &link,
+                actor,
+                &req.given_name,
+                &req.family_name,
+                tenant_name,
+            )?);
+        }
+        events.push(audit::Event {
+            action: "invitation.created",
+            target: req.login_id.to_string(),
+            tenant_id: invitation.tenant_id,
+            details: json!({ "invitation_id": invitation.id, "sent": req.send_now, "grants": req.grants }),
+        });
+        created.push(Created {
+            invitation_id: invitation.id,
+            user_id,
+            expires_at,
+            unsent_link: (!req.send_now).then_some(link),
+        });
+        rows.push(invitation);
+    }
+    invitations::insert_many(c, &rows).await?;
+    invitations::insert_links(c, &links, now).await?;
+    outbox::enqueue_many(c, &messages, now).await?;
+    audit::record_many(c, actor, &events).await?;
+    Ok(created)
 }
 
 #[tracing::instrument(skip_all, fields(login_id = %req.login_id))]
@@ -241,12 +278,13 @@ pub async fn create(
             ));
         }
     };
-    let created = write_invitation(&mut c, state, actor, &req, existing_user, &account, now).await?;
+    let send_now = req.send_now;
+    let created = write_invitations(&mut c, state, &catalog, actor, &[(req, existing_user)], &account, now).await?;
     tx.commit().await?;
-    if req.send_now {
+    if send_now {
         state.wake_outbox.notify_one();
     }
-    Ok(created)
+    Ok(created.into_iter().next().expect("one invitation written"))
 }
 
 /// A fresh link for an invitation: the link lives for the link lifetime,
@@ -278,6 +316,19 @@ pub(crate) async fn enqueue_invitation_message(
         Some(id) => tenants::find(c, id).await?.map(|t| t.name),
         None => None,
     };
+    let message = compose_message(account, invitation, link, inviter, given_name, family_name, tenant_name)?;
+    outbox::enqueue(c, &message, Utc::now()).await
+}
+
+fn compose_message(
+    account: &AccountSettings,
+    invitation: &invitations::Invitation,
+    link: &str,
+    inviter: &Actor,
+    given_name: &str,
+    family_name: &str,
+    tenant_name: Option<String>,
+) -> anyhow::Result<outbox::NewMessage> {
     let vars = InviteVars {
         name: format!("{given_name} {family_name}").trim().to_string(),
         invite_link: link.to_string(),
@@ -287,9 +338,7 @@ pub(crate) async fn enqueue_invitation_message(
         tenant_name,
     };
     let channel = if invitation.channel == "sms" { "sms" } else { "email" };
-    let message = compose::invitation(channel, &invitation.login_id, &invitation.lang, &vars, invitation.id)?;
-    outbox::enqueue(c, &message, Utc::now()).await?;
-    Ok(())
+    compose::invitation(channel, &invitation.login_id, &invitation.lang, &vars, invitation.id)
 }
 
 /// Resend inside the caller's transaction; see [`resend`].

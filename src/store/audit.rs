@@ -32,7 +32,14 @@ pub struct Entry {
     pub ip: String,
 }
 
-#[tracing::instrument(skip(c, actor, details))]
+/// One thing that happened, for [`record_many`].
+pub struct Event {
+    pub action: &'static str,
+    pub target: String,
+    pub tenant_id: Option<Uuid>,
+    pub details: serde_json::Value,
+}
+
 pub async fn record(
     c: &mut Conn<'_>,
     actor: &Actor,
@@ -57,6 +64,27 @@ pub async fn record(
         .execute(c)
         .await.map(|r| r.rows_affected()))
     .context("writing audit entry")?;
+    Ok(())
+}
+
+/// Record many events by one actor, one statement per 1,000.
+pub async fn record_many(c: &mut Conn<'_>, actor: &Actor, events: &[Event]) -> anyhow::Result<()> {
+    let at = Utc::now();
+    for chunk in events.chunks(1000) {
+        let sql = format!(
+            "INSERT INTO audit_log (id, at, actor_id, actor, action, target, tenant_id, ip, user_agent, details) VALUES {}",
+            super::values_placeholders(chunk.len(), 10)
+        );
+        on_conn!(c, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for e in chunk {
+                q = q.bind(Uuid::new_v4()).bind(at).bind(actor.user_id).bind(&actor.label).bind(e.action).bind(&e.target)
+                    .bind(e.tenant_id).bind(&actor.ip).bind(&actor.user_agent).bind(sqlx::types::Json(&e.details));
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })
+        .context("writing audit entries")?;
+    }
     Ok(())
 }
 

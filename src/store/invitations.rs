@@ -126,29 +126,52 @@ pub struct NewInvitation<'a> {
     pub expires_at: DateTime<Utc>,
 }
 
-#[tracing::instrument(skip(c, new))]
-pub async fn insert(c: &mut Conn<'_>, new: NewInvitation<'_>, now: DateTime<Utc>) -> anyhow::Result<Uuid> {
-    let id = Uuid::new_v4();
-    let sql = "INSERT INTO invitations (id, user_id, tenant_id, status, login_id, channel, template_key, lang,
-                   redirect_url, grants, invited_by, created_at, expires_at, resent_count)
-               VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, $11, $12, 0)";
-    on_conn!(c, c => sqlx::query(sql)
-        .bind(id)
-        .bind(new.user_id)
-        .bind(new.tenant_id)
-        .bind(new.login_id)
-        .bind(new.channel)
-        .bind(new.template_key)
-        .bind(new.lang)
-        .bind(new.redirect_url)
-        .bind(Json(new.grants))
-        .bind(new.invited_by)
-        .bind(now)
-        .bind(new.expires_at)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))
-    .context("inserting invitation")?;
-    Ok(id)
+impl Invitation {
+    /// A new pending invitation, ready for [`insert_many`].
+    pub fn pending(new: NewInvitation<'_>, now: DateTime<Utc>) -> Self {
+        Self {
+            id: Uuid::new_v4(),
+            user_id: new.user_id,
+            tenant_id: new.tenant_id,
+            status: InvitationStatus::Pending,
+            login_id: new.login_id.to_string(),
+            channel: new.channel.to_string(),
+            template_key: new.template_key.to_string(),
+            lang: new.lang.to_string(),
+            redirect_url: new.redirect_url.map(str::to_string),
+            grants: new.grants.clone(),
+            invited_by: new.invited_by,
+            created_at: now,
+            expires_at: new.expires_at,
+            sent_at: None,
+            resent_at: None,
+            resent_count: 0,
+            accepted_at: None,
+        }
+    }
+}
+
+/// Insert new invitations, one statement per 500.
+#[tracing::instrument(skip_all, fields(count = rows.len()))]
+pub async fn insert_many(c: &mut Conn<'_>, rows: &[Invitation]) -> anyhow::Result<()> {
+    for chunk in rows.chunks(500) {
+        let sql = format!(
+            "INSERT INTO invitations (id, user_id, tenant_id, status, login_id, channel, template_key, lang,
+                 redirect_url, grants, invited_by, created_at, expires_at, resent_count) VALUES {}",
+            super::values_placeholders(chunk.len(), 14)
+        );
+        on_conn!(c, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for i in chunk {
+                q = q.bind(i.id).bind(i.user_id).bind(i.tenant_id).bind(i.status.as_str()).bind(&i.login_id).bind(&i.channel)
+                    .bind(&i.template_key).bind(&i.lang).bind(&i.redirect_url).bind(Json(&i.grants)).bind(i.invited_by)
+                    .bind(i.created_at).bind(i.expires_at).bind(i.resent_count);
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })
+        .context("inserting invitations")?;
+    }
+    Ok(())
 }
 
 #[tracing::instrument(skip(c))]
@@ -269,6 +292,13 @@ pub struct Link {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A new live link: the token's hash, its invitation, when it stops working.
+pub struct NewLink {
+    pub token_hash: String,
+    pub invitation_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+}
+
 pub async fn insert_link(
     c: &mut Conn<'_>,
     token_hash: &str,
@@ -276,9 +306,24 @@ pub async fn insert_link(
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let sql = "INSERT INTO invitation_links (token_hash, invitation_id, state, created_at, expires_at) VALUES ($1, $2, 'live', $3, $4)";
-    on_conn!(c, c => sqlx::query(sql).bind(token_hash).bind(invitation_id).bind(now).bind(expires_at).execute(c).await.map(|r| r.rows_affected()))
-        .context("inserting invitation link")?;
+    insert_links(c, &[NewLink { token_hash: token_hash.to_string(), invitation_id, expires_at }], now).await
+}
+
+pub async fn insert_links(c: &mut Conn<'_>, links: &[NewLink], now: DateTime<Utc>) -> anyhow::Result<()> {
+    for chunk in links.chunks(1000) {
+        let sql = format!(
+            "INSERT INTO invitation_links (token_hash, invitation_id, state, created_at, expires_at) VALUES {}",
+            super::values_placeholders(chunk.len(), 5)
+        );
+        on_conn!(c, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for l in chunk {
+                q = q.bind(&l.token_hash).bind(l.invitation_id).bind("live").bind(now).bind(l.expires_at);
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })
+        .context("inserting invitation links")?;
+    }
     Ok(())
 }
 

@@ -89,14 +89,27 @@ impl Listed {
 pub const IN_TENANT: &str = "(EXISTS (SELECT 1 FROM user_tenants ut WHERE ut.user_id = u.id AND ut.tenant_id = $T)
     OR EXISTS (SELECT 1 FROM invitations iv WHERE iv.user_id = u.id AND iv.tenant_id = $T))";
 
-const WHERE: &str = "WHERE ($1 IS NULL OR u.status = $1)
-    AND ($2 IS NULL OR u.search_text LIKE $2 ESCAPE '\\')
-    AND ($3 IS NULL OR {tenant3})
-    AND ($4 IS NULL OR EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id AND ur.role = $4))
-    AND ($5 IS NULL OR {tenant5})";
+/// A bind value of a dynamically built query.
+#[derive(Clone, Debug)]
+pub enum Arg {
+    Text(String),
+    Id(Uuid),
+    Int(i64),
+}
 
-fn where_clause() -> String {
-    WHERE.replace("{tenant3}", &IN_TENANT.replace("$T", "$3")).replace("{tenant5}", &IN_TENANT.replace("$T", "$5"))
+/// Bind `args` in order onto a query, for either driver.
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for arg in $args {
+            q = match arg {
+                Arg::Text(v) => q.bind(v.clone()),
+                Arg::Id(v) => q.bind(*v),
+                Arg::Int(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
 }
 
 /// `%term%` with LIKE's wildcards escaped.
@@ -105,34 +118,63 @@ pub fn like_pattern(term: &str) -> String {
     format!("%{escaped}%")
 }
 
+/// The WHERE clause for `q`, with only the filters in use, so each
+/// database can pick the index that fits.
+fn filter(q: &ListQuery, sqlite: bool) -> (String, Vec<Arg>) {
+    let mut clauses = Vec::new();
+    let mut args = Vec::new();
+    let next = |arg: Arg, args: &mut Vec<Arg>| {
+        args.push(arg);
+        format!("${}", args.len())
+    };
+    if let Some(status) = q.status {
+        let p = next(Arg::Text(status.as_str().into()), &mut args);
+        clauses.push(format!("u.status = {p}"));
+    }
+    if let Some(term) = q.search.as_deref() {
+        // SQLite: the trigram index matches a quoted phrase as a substring,
+        // for terms of three or more characters. PostgreSQL's pg_trgm index
+        // serves LIKE directly.
+        if sqlite && term.chars().count() >= 3 {
+            let phrase = format!("\"{}\"", term.to_lowercase().replace('"', "\"\""));
+            let p = next(Arg::Text(phrase), &mut args);
+            clauses.push(format!("u.rowid IN (SELECT rowid FROM users_fts WHERE users_fts MATCH {p})"));
+        } else {
+            let p = next(Arg::Text(like_pattern(term)), &mut args);
+            clauses.push(format!("u.search_text LIKE {p} ESCAPE '\\'"));
+        }
+    }
+    if let Some(tenant) = q.tenant {
+        let p = next(Arg::Id(tenant), &mut args);
+        clauses.push(IN_TENANT.replace("$T", &p));
+    }
+    if let Some(role) = &q.role {
+        let p = next(Arg::Text(role.clone()), &mut args);
+        clauses.push(format!("EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id AND ur.role = {p})"));
+    }
+    if let Some(scope) = q.scope {
+        let p = next(Arg::Id(scope), &mut args);
+        clauses.push(IN_TENANT.replace("$T", &p));
+    }
+    let sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    (sql, args)
+}
+
 /// A page of users and the total that matches.
 #[tracing::instrument(skip(c))]
 pub async fn list(c: &mut Conn<'_>, q: &ListQuery) -> anyhow::Result<(Vec<Listed>, i64)> {
-    let pattern = q.search.as_deref().map(like_pattern);
-    let status = q.status.map(UserStatus::as_str);
-    let filter = where_clause();
+    let (filter, mut args) = filter(q, matches!(c, Conn::Sqlite(_)));
     let count_sql = format!("SELECT COUNT(*) FROM users u {filter}");
-    let total: i64 = on_conn!(c, c => sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
-        .bind(status)
-        .bind(pattern.as_deref())
-        .bind(q.tenant)
-        .bind(q.role.as_deref())
-        .bind(q.scope)
-        .fetch_one(c)
-        .await)
-    .context("counting users")?;
-    let ids_sql = format!("SELECT u.id FROM users u {filter} ORDER BY {} LIMIT $6 OFFSET $7", q.sort.order_by());
-    let ids: Vec<Uuid> = on_conn!(c, c => sqlx::query_scalar(sqlx::AssertSqlSafe(ids_sql))
-        .bind(status)
-        .bind(pattern.as_deref())
-        .bind(q.tenant)
-        .bind(q.role.as_deref())
-        .bind(q.scope)
-        .bind(q.limit)
-        .bind(q.offset)
-        .fetch_all(c)
-        .await)
-    .context("listing user ids")?;
+    let total: i64 =
+        on_conn!(c, c => bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), &args).fetch_one(c).await)
+            .context("counting users")?;
+    let (limit, offset) = (args.len() + 1, args.len() + 2);
+    args.extend([Arg::Int(q.limit), Arg::Int(q.offset)]);
+    let ids_sql =
+        format!("SELECT u.id FROM users u {filter} ORDER BY {} LIMIT ${limit} OFFSET ${offset}", q.sort.order_by());
+    let ids: Vec<Uuid> =
+        on_conn!(c, c => bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(ids_sql)), &args).fetch_all(c).await)
+            .context("listing user ids")?;
     let mut rows = details(c, &ids).await?;
     // Keep the page's order.
     rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));

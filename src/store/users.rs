@@ -93,34 +93,42 @@ pub struct NewUser<'a> {
 #[tracing::instrument(skip(c, new), fields(login_id = %new.login_id))]
 pub async fn insert(c: &mut Conn<'_>, new: NewUser<'_>, now: DateTime<Utc>) -> anyhow::Result<Uuid> {
     let id = Uuid::new_v4();
-    let sql = "INSERT INTO users (id, given_name, family_name, custom_attributes, password_hash, status, invited_by, created_at, updated_at,
-                   primary_login_id, sort_name, search_text)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11)";
-    let listing = Listing::of(&[new.login_id.as_str()], new.given_name, new.family_name, "", None);
-    on_conn!(c, c => sqlx::query(sql)
-        .bind(id)
-        .bind(new.given_name)
-        .bind(new.family_name)
-        .bind(Json(new.custom_attributes))
-        .bind(new.password_hash)
-        .bind(new.status.as_str())
-        .bind(new.invited_by)
-        .bind(now)
-        .bind(&listing.primary_login_id)
-        .bind(&listing.sort_name)
-        .bind(&listing.search_text)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))
-    .context("inserting user")?;
-    let sql = "INSERT INTO login_ids (value, user_id, kind, created_at) VALUES ($1, $2, $3, $4)";
-    on_conn!(c, c => sqlx::query(sql)
-        .bind(new.login_id.as_str())
-        .bind(id)
-        .bind(new.login_id.kind())
-        .bind(now)
-        .execute(c)
-        .await.map(|r| r.rows_affected()))?;
+    insert_many(c, &[(id, new)], now).await?;
     Ok(id)
+}
+
+/// Insert users and their login IDs, two statements per 500 users.
+pub async fn insert_many(c: &mut Conn<'_>, rows: &[(Uuid, NewUser<'_>)], now: DateTime<Utc>) -> anyhow::Result<()> {
+    for chunk in rows.chunks(500) {
+        let sql = format!(
+            "INSERT INTO users (id, given_name, family_name, custom_attributes, password_hash, status, invited_by, created_at,
+                 updated_at, primary_login_id, sort_name, search_text) VALUES {}",
+            super::values_placeholders(chunk.len(), 12)
+        );
+        on_conn!(c, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for (id, new) in chunk {
+                let listing = Listing::of(&[new.login_id.as_str()], new.given_name, new.family_name, "", None);
+                q = q.bind(*id).bind(new.given_name).bind(new.family_name).bind(Json(new.custom_attributes)).bind(new.password_hash)
+                    .bind(new.status.as_str()).bind(new.invited_by).bind(now).bind(now).bind(listing.primary_login_id)
+                    .bind(listing.sort_name).bind(listing.search_text);
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })
+        .context("inserting users")?;
+        let sql = format!(
+            "INSERT INTO login_ids (value, user_id, kind, created_at) VALUES {}",
+            super::values_placeholders(chunk.len(), 4)
+        );
+        on_conn!(c, c => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            for (id, new) in chunk {
+                q = q.bind(new.login_id.as_str()).bind(*id).bind(new.login_id.kind()).bind(now);
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(())
 }
 
 #[tracing::instrument(skip(c))]

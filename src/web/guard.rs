@@ -29,6 +29,15 @@ pub struct Flash {
     pub message: String,
 }
 
+/// The pending flash message, if any. Only touches the session when there
+/// is one: a removal marks the session changed, which costs a write.
+pub fn take_flash(session: &Session) -> Option<Flash> {
+    if !session.contains_key(FLASH_KEY) {
+        return None;
+    }
+    session.remove_as(FLASH_KEY).and_then(Result::ok)
+}
+
 pub fn flash(session: &Session, kind: &str, message: impl Into<String>) {
     let _ = session.insert(FLASH_KEY, Flash { kind: kind.into(), message: message.into() });
 }
@@ -97,7 +106,7 @@ impl FromRequest for Console {
                 return Err(AppError::Forbidden);
             }
             let csrf = CsrfToken::extract(&req).await.map(|t| t.0).unwrap_or_default();
-            let flash: Option<Flash> = session.remove_as(FLASH_KEY).and_then(Result::ok);
+            let flash = take_flash(&session);
             let page = PageContext {
                 csrf,
                 user_label: user.login_id.clone(),

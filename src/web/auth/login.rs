@@ -39,7 +39,7 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 pub async fn login_form(csrf: CsrfToken, query: web::Query<NextQuery>, session: Session) -> LoginPage {
-    let notice = session.remove_as::<crate::web::guard::Flash>("flash").and_then(Result::ok).map(|f| f.message);
+    let notice = crate::web::guard::take_flash(&session).map(|f| f.message);
     LoginPage { csrf: csrf.0, email: String::new(), next: safe_next(query.next.as_deref()), error: None, notice }
 }
 
