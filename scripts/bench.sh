@@ -44,16 +44,18 @@ session=$(awk '$6=="usher_session"{print $7}' "$jar")
 cookie="usher_session=$session; usher_csrf=$csrf"
 curl -fs -H "Cookie: $cookie" "$base/admin/users" | grep -o '[0-9][0-9]* users' | head -1
 
-for target in "/admin/users" "/admin/users?q=hopper" "/admin/users?status=invited&sort=name&page=1000"; do
+for target in "/admin/users" "/admin/users?q=hopper" "/admin/users?q=grace.hopper.1234" \
+  "/admin/users?status=invited&sort=name&page=1000" "/admin/users?page=3000"; do
   echo; echo "== GET $target (16 connections, $DURATION)"
   wrk -t2 -c16 -d"$DURATION" --latency -H "Cookie: $cookie" "$base$target" | grep -E "Latency|50%|99%|Requests/sec|Non-2xx"
 done
 
+echo; echo "RSS after the page benchmarks: $(awk '/VmRSS/{print $2/1024 " MiB"}' /proc/$server/status)"
 echo; echo "== 10,000-row CSV"
 csv="$work/people.csv"
 { echo "email,given_name,family_name,custom.team"; for i in $(seq 10000); do echo "bulk$i@example.org,Bulk,Person $i,team$((i % 7))"; done; } > "$csv"
 start=$(date +%s.%N)
-curl -s -b "$jar" -o "$work/preview.html" -F "csrf_token=$csrf" -F mode=csv -F lang=en -F send_now=on -F "file=@$csv;type=text/csv" "$base/admin/invitations/bulk/preview"
+curl -s -b "$jar" -o "$work/preview.html" -F "csrf_token=$csrf" -F mode=csv -F lang=en -F "send_now=${SEND_NOW:-on}" -F "file=@$csv;type=text/csv" "$base/admin/invitations/bulk/preview"
 mid=$(date +%s.%N)
 commit=$(grep -o 'action="/admin/invitations/bulk/[^"]*/commit"' "$work/preview.html" | sed 's/action="//;s/"$//')
 curl -s -b "$jar" -o "$work/result.html" --data-urlencode "csrf_token=$csrf" "$base$commit"

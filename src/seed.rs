@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::token::Token;
 use crate::on_conn;
-use crate::store::{Conn, Db, users::Listing};
+use crate::store::{Conn, Db, users::Listing, values_placeholders};
 
 const GIVEN: [&str; 16] = [
     "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Frances", "John", "Margaret", "Ken", "Radia", "Dennis",
@@ -99,17 +99,10 @@ impl Person {
     }
 }
 
-fn placeholders(rows: usize, cols: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(", ")))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 async fn insert_users(c: &mut Conn<'_>, rows: &[Person]) -> anyhow::Result<()> {
     let sql = format!(
         "INSERT INTO users (id, given_name, family_name, status, created_at, updated_at, last_login_at, primary_login_id, sort_name, search_text) VALUES {}",
-        placeholders(rows.len(), 10)
+        values_placeholders(c, rows.len(), 10)
     );
     on_conn!(c, c => {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
@@ -124,7 +117,7 @@ async fn insert_users(c: &mut Conn<'_>, rows: &[Person]) -> anyhow::Result<()> {
 
 async fn insert_login_ids(c: &mut Conn<'_>, rows: &[Person]) -> anyhow::Result<()> {
     let sql =
-        format!("INSERT INTO login_ids (value, user_id, kind, created_at) VALUES {}", placeholders(rows.len(), 4));
+        format!("INSERT INTO login_ids (value, user_id, kind, created_at) VALUES {}", values_placeholders(c, rows.len(), 4));
     on_conn!(c, c => {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
         for p in rows {
@@ -140,7 +133,7 @@ async fn insert_memberships(c: &mut Conn<'_>, rows: &[Person]) -> anyhow::Result
     if members.is_empty() {
         return Ok(());
     }
-    let sql = format!("INSERT INTO user_tenants (user_id, tenant_id) VALUES {}", placeholders(members.len(), 2));
+    let sql = format!("INSERT INTO user_tenants (user_id, tenant_id) VALUES {}", values_placeholders(c, members.len(), 2));
     on_conn!(c, c => {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
         for p in &members {
@@ -155,11 +148,11 @@ async fn insert_invitations(c: &mut Conn<'_>, rows: &[Person]) -> anyhow::Result
     let invited: Vec<&Person> = rows.iter().filter(|p| p.status != "disabled").collect();
     let sql = format!(
         "INSERT INTO invitations (id, user_id, tenant_id, status, login_id, channel, template_key, lang, grants, created_at, expires_at, resent_count, sent_at) VALUES {}",
-        placeholders(invited.len(), 13)
+        values_placeholders(c, invited.len(), 13)
     );
     let link_sql = format!(
         "INSERT INTO invitation_links (token_hash, invitation_id, state, created_at, expires_at) VALUES {}",
-        placeholders(invited.len(), 5)
+        values_placeholders(c, invited.len(), 5)
     );
     let ids: Vec<Uuid> = invited.iter().map(|_| Uuid::new_v4()).collect();
     let status = |p: &Person| match p.status {

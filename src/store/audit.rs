@@ -73,7 +73,7 @@ pub async fn record_many(c: &mut Conn<'_>, actor: &Actor, events: &[Event]) -> a
     for chunk in events.chunks(1000) {
         let sql = format!(
             "INSERT INTO audit_log (id, at, actor_id, actor, action, target, tenant_id, ip, user_agent, details) VALUES {}",
-            super::values_placeholders(chunk.len(), 10)
+            super::values_placeholders(c, chunk.len(), 10)
         );
         on_conn!(c, c => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));

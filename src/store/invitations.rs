@@ -158,7 +158,7 @@ pub async fn insert_many(c: &mut Conn<'_>, rows: &[Invitation]) -> anyhow::Resul
         let sql = format!(
             "INSERT INTO invitations (id, user_id, tenant_id, status, login_id, channel, template_key, lang,
                  redirect_url, grants, invited_by, created_at, expires_at, resent_count) VALUES {}",
-            super::values_placeholders(chunk.len(), 14)
+            super::values_placeholders(c, chunk.len(), 14)
         );
         on_conn!(c, c => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
@@ -313,7 +313,7 @@ pub async fn insert_links(c: &mut Conn<'_>, links: &[NewLink], now: DateTime<Utc
     for chunk in links.chunks(1000) {
         let sql = format!(
             "INSERT INTO invitation_links (token_hash, invitation_id, state, created_at, expires_at) VALUES {}",
-            super::values_placeholders(chunk.len(), 5)
+            super::values_placeholders(c, chunk.len(), 5)
         );
         on_conn!(c, c => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));

@@ -54,7 +54,7 @@ pub async fn enqueue_many(c: &mut Conn<'_>, messages: &[NewMessage], now: DateTi
         let sql = format!(
             "INSERT INTO outbox (id, channel, recipient, subject, body_text, body_html, invitation_id, status, attempts,
                  next_attempt_at, created_at) VALUES {}",
-            super::values_placeholders(chunk.len(), 11)
+            super::values_placeholders(c, chunk.len(), 11)
         );
         on_conn!(c, c => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));

@@ -37,9 +37,10 @@ impl Sort {
 
     fn order_by(self) -> &'static str {
         match self {
-            Self::Created => "u.created_at DESC, u.id",
+            // Each matches an index (scanned backwards for DESC).
+            Self::Created => "u.created_at DESC, u.id DESC",
             Self::Name => "u.sort_name, u.id",
-            Self::LastActivity => "u.last_login_at DESC NULLS LAST, u.id",
+            Self::LastActivity => "u.last_login_at DESC NULLS LAST, u.id DESC",
         }
     }
 }

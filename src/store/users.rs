@@ -103,7 +103,7 @@ pub async fn insert_many(c: &mut Conn<'_>, rows: &[(Uuid, NewUser<'_>)], now: Da
         let sql = format!(
             "INSERT INTO users (id, given_name, family_name, custom_attributes, password_hash, status, invited_by, created_at,
                  updated_at, primary_login_id, sort_name, search_text) VALUES {}",
-            super::values_placeholders(chunk.len(), 12)
+            super::values_placeholders(c, chunk.len(), 12)
         );
         on_conn!(c, c => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
@@ -118,7 +118,7 @@ pub async fn insert_many(c: &mut Conn<'_>, rows: &[(Uuid, NewUser<'_>)], now: Da
         .context("inserting users")?;
         let sql = format!(
             "INSERT INTO login_ids (value, user_id, kind, created_at) VALUES {}",
-            super::values_placeholders(chunk.len(), 4)
+            super::values_placeholders(c, chunk.len(), 4)
         );
         on_conn!(c, c => {
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));

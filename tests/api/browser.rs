@@ -153,3 +153,54 @@ async fn an_admin_invites_someone_who_registers_in_a_real_browser() {
     assert!(row.text().await.unwrap().contains("Active"));
     b.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_admin_uploads_a_csv_checks_the_preview_confirms_and_resends_from_a_row_menu() {
+    if !browser_available() {
+        eprintln!("SKIPPED: the real-browser test needs chromium and chromium-driver");
+        return;
+    }
+    let app = spawn_app_with(Options { no_smtp: true, env: vec![] }).await;
+    app.signed_in_admin().await;
+    let cooldown_off = super::invitations::settings(7, "days", 7, "days", "0");
+    assert_eq!(app.post_form("/admin/settings", &cooldown_off).await.status(), 303);
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("team.csv");
+    std::fs::write(&csv, "email,given_name,family_name\nlin@example.com,Lin,Clark\nbad-address,Bad,Row\nmo@example.com,Mo,Yusuf\n").unwrap();
+    let (_driver, b, _profile) = start_browser().await;
+
+    b.goto(&app.url("/login")).await.unwrap();
+    fill(&b, "email", "admin@example.com").await;
+    fill(&b, "password", PASSWORD).await;
+    click(&b, "form[action='/login'] button[type=submit]").await;
+    wait_for_text(&b, "Sign out").await;
+
+    b.goto(&app.url("/admin/invitations/bulk")).await.unwrap();
+    b.find(Locator::Id("file")).await.unwrap().send_keys(csv.to_str().unwrap()).await.unwrap();
+    click(&b, "form[enctype='multipart/form-data'] button[type=submit]").await;
+    wait_for_text(&b, "Check before sending").await;
+    let preview = b.find(Locator::Id("rows")).await.unwrap().text().await.unwrap();
+    assert!(preview.contains("lin@example.com") && preview.contains("will invite"));
+    assert!(preview.contains("invalid: not an email address"));
+    click(&b, "form.confirm-form button[type=submit]").await;
+    wait_for_text(&b, "Bulk invite: result").await;
+    let result = b.find(Locator::Id("rows")).await.unwrap().text().await.unwrap();
+    assert!(result.contains("mo@example.com") && result.contains("invited"));
+
+    // Resend from the row's ⋮ menu.
+    b.goto(&app.url("/admin/users?q=lin%40example.com")).await.unwrap();
+    click(&b, "tr[data-login-id='lin@example.com'] details.menu summary").await;
+    click(&b, "tr[data-login-id='lin@example.com'] form[action$='/resend'] button").await;
+    wait_for_text(&b, "Invitation resent with a fresh link").await;
+    let mut mails = 0;
+    for _ in 0..50 {
+        b.goto(&app.url("/admin/mailbox")).await.unwrap();
+        mails = b.find_all(Locator::Css(".mail")).await.unwrap().len();
+        if mails >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(mails, 3, "two invitations and one resend in the dev mailbox");
+    b.close().await.unwrap();
+}
