@@ -193,6 +193,10 @@ struct Planner<'a> {
 impl Planner<'_> {
     async fn plan(&mut self, c: &mut Conn<'_>, rows: &[RawRow]) -> anyhow::Result<Vec<(RowResult, Option<Planned>)>> {
         let (catalog, access, options, now) = (self.catalog, self.access, self.options, self.now);
+        // One query for the whole chunk: which login IDs are taken already.
+        let normalized: Vec<String> =
+            rows.iter().filter_map(|r| LoginId::parse(r.login_id()).ok()).map(|l| l.to_string()).collect();
+        let taken = users::existing_login_ids(c, &normalized).await?;
         let account = settings::get(c).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
@@ -218,7 +222,8 @@ impl Planner<'_> {
                 out.push((result, None));
                 continue;
             }
-            let planned = match invitations::assess(c, catalog, access, &mut request, now).await {
+            let known_new = !taken.contains(request.login_id.as_str());
+            let planned = match invitations::assess(c, catalog, access, &mut request, now, known_new).await {
                 Ok(Verdict::Invite { existing_user }) => match self.quota {
                     Some(0) => {
                         result.kind = Kind::OverQuota;

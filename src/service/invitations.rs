@@ -65,6 +65,7 @@ pub async fn assess(
     access: &Access,
     req: &mut InviteRequest,
     now: DateTime<Utc>,
+    known_new: bool,
 ) -> Result<Verdict, ServiceError> {
     if !TEMPLATE_KEYS.contains(&req.template_key.as_str()) {
         return Err(ServiceError::field(
@@ -83,6 +84,10 @@ pub async fn assess(
         }
     }
     check_grants(catalog, access, &req.grants, &req.login_id)?;
+    if known_new {
+        // The caller already knows no one has this login ID.
+        return Ok(Verdict::Invite { existing_user: None });
+    }
     match users::find_by_login_id(c, req.login_id.as_str()).await? {
         None => Ok(Verdict::Invite { existing_user: None }),
         Some(user) if matches!(user.status, UserStatus::Active | UserStatus::Disabled) => {
@@ -269,7 +274,7 @@ pub async fn create(
         return Err(ServiceError::Refused(quota_message(&account)));
     }
     let catalog = Catalog::load(&mut c).await?;
-    let existing_user = match assess(&mut c, &catalog, access, &mut req, now).await? {
+    let existing_user = match assess(&mut c, &catalog, access, &mut req, now, false).await? {
         Verdict::Invite { existing_user } => existing_user,
         Verdict::AlreadyInvited { status, .. } => {
             return Err(ServiceError::field(

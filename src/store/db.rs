@@ -178,3 +178,9 @@ pub fn values_placeholders(c: &Conn<'_>, rows: usize, cols: usize) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// Placeholders for `IN (…)` with `n` values (positional on SQLite, see
+/// [`values_placeholders`]).
+pub fn in_list(c: &Conn<'_>, n: usize) -> String {
+    values_placeholders(c, 1, n).trim_start_matches('(').trim_end_matches(')').to_string()
+}

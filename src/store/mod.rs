@@ -15,4 +15,4 @@ pub mod tenants;
 pub mod user_list;
 pub mod users;
 
-pub use db::{Conn, Db, PooledConn, Tx, is_unique_violation, values_placeholders};
+pub use db::{Conn, Db, PooledConn, Tx, in_list, is_unique_violation, values_placeholders};

@@ -139,7 +139,7 @@ fn filter(q: &ListQuery, sqlite: bool) -> (String, Vec<Arg>) {
         if sqlite && term.chars().count() >= 3 {
             let phrase = format!("\"{}\"", term.to_lowercase().replace('"', "\"\""));
             let p = next(Arg::Text(phrase), &mut args);
-            clauses.push(format!("u.rowid IN (SELECT rowid FROM users_fts WHERE users_fts MATCH {p})"));
+            clauses.push(format!("u.rowid IN (SELECT rowid FROM users_fts WHERE users_fts MATCH {p} ORDER BY rowid)"));
         } else {
             let p = next(Arg::Text(like_pattern(term)), &mut args);
             clauses.push(format!("u.search_text LIKE {p} ESCAPE '\\'"));

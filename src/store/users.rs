@@ -367,3 +367,23 @@ pub async fn delete(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<bool> {
         .context("deleting user")?;
     Ok(n == 1)
 }
+
+/// Which of these login IDs already belong to someone (one query).
+pub async fn existing_login_ids(
+    c: &mut Conn<'_>,
+    values: &[String],
+) -> anyhow::Result<std::collections::HashSet<String>> {
+    if values.is_empty() {
+        return Ok(Default::default());
+    }
+    let sql = format!("SELECT value FROM login_ids WHERE value IN ({})", super::in_list(c, values.len()));
+    let found: Vec<String> = on_conn!(c, c => {
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()));
+        for v in values {
+            q = q.bind(v);
+        }
+        q.fetch_all(c).await
+    })
+    .context("looking up login IDs")?;
+    Ok(found.into_iter().collect())
+}

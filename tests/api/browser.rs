@@ -166,7 +166,11 @@ async fn an_admin_uploads_a_csv_checks_the_preview_confirms_and_resends_from_a_r
     assert_eq!(app.post_form("/admin/settings", &cooldown_off).await.status(), 303);
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("team.csv");
-    std::fs::write(&csv, "email,given_name,family_name\nlin@example.com,Lin,Clark\nbad-address,Bad,Row\nmo@example.com,Mo,Yusuf\n").unwrap();
+    std::fs::write(
+        &csv,
+        "email,given_name,family_name\nlin@example.com,Lin,Clark\nbad-address,Bad,Row\nmo@example.com,Mo,Yusuf\n",
+    )
+    .unwrap();
     let (_driver, b, _profile) = start_browser().await;
 
     b.goto(&app.url("/login")).await.unwrap();
