@@ -52,6 +52,9 @@ pub struct Settings {
     pub retry_base: chrono::Duration,
     /// Mark session cookies `Secure` (derived from an https base URL).
     pub secure_cookies: bool,
+    /// May webhooks target loopback and private addresses? Default: yes
+    /// for a plain-http (development) base URL, no for https (production).
+    pub webhooks_allow_private: bool,
 }
 
 impl Settings {
@@ -111,7 +114,14 @@ impl Settings {
             .map(|v| v.parse().context("USHER_RETRY_BASE_MS must be a number"))
             .transpose()?
             .unwrap_or(2000);
+        let webhooks_allow_private = match get("USHER_WEBHOOKS_ALLOW_PRIVATE").as_deref() {
+            Some("1" | "true" | "yes") => true,
+            Some("0" | "false" | "no") => false,
+            Some(other) => bail!("USHER_WEBHOOKS_ALLOW_PRIVATE must be true or false (got {other})"),
+            None => !base_url.starts_with("https://"),
+        };
         Ok(Self {
+            webhooks_allow_private,
             retry_base: chrono::Duration::milliseconds(retry_base_ms),
             sweep_interval: std::time::Duration::from_millis(sweep_interval_ms),
             database_url,

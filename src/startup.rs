@@ -25,6 +25,8 @@ impl Application {
     /// Connect, migrate, start the workers and bind the listener (port 0
     /// picks a free port, as tests do).
     pub async fn build(config: Settings) -> anyhow::Result<Self> {
+        // reqwest (webhooks) uses rustls with the ring provider, like lettre.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let listener =
             TcpListener::bind(config.listen).with_context(|| format!("cannot listen on {}", config.listen))?;
         let port = listener.local_addr()?.port();
@@ -53,6 +55,7 @@ impl Application {
         };
         tokio::spawn(worker.run());
         tokio::spawn(sweeper::run(state.clone(), state.config.sweep_interval));
+        tokio::spawn(crate::jobs::webhooks::WebhookWorker::new(state.clone())?.run());
 
         let data = web::Data::from(state.clone());
         let secure = state.config.secure_cookies;

@@ -132,7 +132,8 @@ impl Access {
     /// May this person edit, deactivate or delete someone holding `target`?
     /// Secondary admins may not touch admins.
     pub fn can_manage(&self, target: &Access) -> bool {
-        self.can(Capability::ManageUsers) && (self.is_admin() || !target.is_admin())
+        // Holding admin for one tenant still makes the target an admin.
+        self.can(Capability::ManageUsers) && (self.is_admin() || target.console != Some(ConsoleRole::Admin))
     }
 }
 

@@ -6,5 +6,6 @@ pub mod invitation;
 pub mod lifetime;
 pub mod login_id;
 pub mod password;
+pub mod signature;
 pub mod token;
 pub mod user;

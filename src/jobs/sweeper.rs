@@ -1,5 +1,6 @@
 //! Marks pending invitations expired once their time is up, purges expired
-//! sessions and trims rate-limit state. Reads never wait for it: every read
+//! sessions and audit entries past their retention, and trims rate-limit
+//! state. Reads never wait for it: every read
 //! checks the clock itself.
 
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use chrono::Utc;
 
 use crate::service::invitations;
 use crate::state::AppState;
-use crate::store::sessions;
+use crate::store::{audit, sessions, settings};
 
 pub async fn run(state: Arc<AppState>, interval: std::time::Duration) {
     loop {
@@ -26,6 +27,12 @@ pub async fn pass(state: &AppState) -> anyhow::Result<()> {
     }
     let mut c = state.db.acquire().await?;
     sessions::purge_expired(&mut c.conn(), Utc::now()).await?;
+    // Audit retention.
+    let days = settings::get(&mut c.conn()).await?.audit_retention_days;
+    let purged = audit::purge_before(&mut c.conn(), Utc::now() - chrono::Duration::days(days)).await?;
+    if purged > 0 {
+        tracing::info!(purged, days, "old audit entries removed");
+    }
     state.limits.shrink();
     Ok(())
 }

@@ -15,8 +15,7 @@ use crate::domain::{
 };
 use crate::state::AppState;
 use crate::store::{
-    Conn, audit, audit::Actor, invitations, is_unique_violation, roles, secrets, sessions, settings, tenants, users,
-    users::User,
+    Conn, audit, audit::Actor, is_unique_violation, roles, secrets, sessions, settings, tenants, users, users::User,
 };
 
 /// When no admin exists, make a one-time setup link (replacing any older
@@ -201,10 +200,10 @@ pub async fn set_active(
         return Err(ServiceError::Refused(format!("{} is already {}.", user.login_id, status.label().to_lowercase())));
     }
     users::set_status(&mut c, user_id, status, now).await?;
-    if active {
-        invitations::expire_others(&mut c, user_id, None, now).await?;
-        invitations::supersede_links_of_user(&mut c, user_id).await?;
-    } else {
+    // Either way, no invitation of theirs may still be used: activating is
+    // what accepting would do, and a deactivated invitee must not register.
+    crate::service::invitations::expire_others_of(&mut c, user_id, None, now).await?;
+    if !active {
         sessions::delete_for_user(&mut c, user_id).await?;
     }
     audit::record(&mut c, actor, action, &user.login_id, None, json!({})).await?;

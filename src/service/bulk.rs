@@ -324,6 +324,15 @@ pub async fn commit(
     if let Some(result) = import.result.filter(|_| import.status == "committed") {
         return Ok(serde_json::from_value(result.0).map_err(anyhow::Error::from)?);
     }
+    {
+        let mut c = state.db.acquire().await?;
+        if !bulk_imports::claim(&mut c.conn(), import_id).await? {
+            return Err(ServiceError::Refused(
+                "This import is already being committed; open the users page in a moment.".into(),
+            )
+            .into());
+        }
+    }
     let options: BulkOptions = serde_json::from_value(import.options.0).map_err(anyhow::Error::from)?;
     let rows = parse(&import.mode, &import.input)?;
     let now = Utc::now();

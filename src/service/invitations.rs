@@ -82,6 +82,11 @@ pub async fn assess(
         if !req.grants.tenants.contains(&scope) {
             req.grants.tenants.insert(0, scope);
         }
+        // A tenant-scoped inviter grants roles within their tenant only,
+        // never project-wide.
+        for role in std::mem::take(&mut req.grants.roles) {
+            req.grants.tenant_roles.push(invitations::TenantRole { tenant: scope, role });
+        }
     }
     check_grants(catalog, access, &req.grants, &req.login_id)?;
     if known_new {
@@ -90,6 +95,11 @@ pub async fn assess(
     }
     match users::find_by_login_id(c, req.login_id.as_str()).await? {
         None => Ok(Verdict::Invite { existing_user: None }),
+        // Someone outside a scoped inviter's tenant is refused without
+        // saying whether they exist.
+        Some(user) if access.tenant_scope.is_some() && ensure_visible(c, access, user.id).await.is_err() => {
+            Err(ServiceError::field("login_id", "This login ID cannot be invited from your tenant"))
+        }
         Some(user) if matches!(user.status, UserStatus::Active | UserStatus::Disabled) => {
             Err(ServiceError::field("login_id", ALREADY_ACTIVE))
         }
@@ -171,6 +181,7 @@ pub async fn write_invitations(
     now: DateTime<Utc>,
 ) -> anyhow::Result<Vec<Created>> {
     let mut new_users = Vec::new();
+    let mut events = Vec::new();
     let mut user_ids = Vec::with_capacity(batch.len());
     for (req, existing_user) in batch {
         let id = match existing_user {
@@ -192,6 +203,12 @@ pub async fn write_invitations(
                     password_hash: None,
                 };
                 new_users.push((id, new));
+                events.push(audit::Event {
+                    action: "user.created",
+                    target: req.login_id.to_string(),
+                    tenant_id: req.grants.tenants.first().copied(),
+                    details: json!({ "user_id": id, "status": "invited" }),
+                });
                 id
             }
         };
@@ -201,7 +218,7 @@ pub async fn write_invitations(
 
     let expires_at = now + account.invitation_lifetime;
     let link_expires_at = (now + account.link_lifetime).min(expires_at);
-    let (mut rows, mut links, mut messages, mut events, mut created) = (vec![], vec![], vec![], vec![], vec![]);
+    let (mut rows, mut links, mut messages, mut created) = (vec![], vec![], vec![], vec![]);
     for ((req, _), user_id) in batch.iter().zip(user_ids) {
         let lang = req.lang.clone().unwrap_or_else(|| account.default_lang.clone());
         let invitation = invitations::Invitation::pending(
@@ -356,9 +373,15 @@ pub async fn resend_in(
     send: bool,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, ServiceError> {
+    invitations::lock(c, invitation_id).await?;
     let inv = invitations::find(c, invitation_id).await?.ok_or(ServiceError::NotFound)?;
     ensure_visible(c, access, inv.user_id).await?;
     let user = users::find(c, inv.user_id).await?.ok_or(ServiceError::NotFound)?;
+    if let Some(t) = inv.tenant_id
+        && tenants::find(c, t).await?.is_some_and(|t| t.disabled)
+    {
+        return Err(ServiceError::Refused("This invitation's tenant is disabled; it cannot be resent.".into()));
+    }
     let account = settings::get(c).await?;
     invitation::check_resend(inv.status_at(now), user.status, Some(inv.last_issued()), account.resend_cooldown, now)?;
 
@@ -413,6 +436,7 @@ pub async fn revoke_in(
     invitation_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
+    invitations::lock(c, invitation_id).await?;
     let inv = invitations::find(c, invitation_id).await?.ok_or(ServiceError::NotFound)?;
     ensure_visible(c, access, inv.user_id).await?;
     let user = users::find(c, inv.user_id).await?.ok_or(ServiceError::NotFound)?;
@@ -464,4 +488,26 @@ pub async fn expire_due(state: &AppState) -> anyhow::Result<usize> {
         tx.commit().await?;
     }
     Ok(count)
+}
+
+/// Expire a user's other pending invitations and kill their links, with an
+/// `invitation.expired` event for each (accept, or activation by an admin).
+pub(crate) async fn expire_others_of(
+    c: &mut Conn<'_>,
+    user_id: Uuid,
+    except: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let expired = invitations::expire_others(c, user_id, except, now).await?;
+    invitations::supersede_links_of_user(c, user_id).await?;
+    let events: Vec<audit::Event> = expired
+        .into_iter()
+        .map(|(id, login_id, tenant_id)| audit::Event {
+            action: "invitation.expired",
+            target: login_id,
+            tenant_id,
+            details: json!({ "invitation_id": id, "reason": "the person became active or was deactivated" }),
+        })
+        .collect();
+    audit::record_many(c, &Actor::system(), &events).await
 }

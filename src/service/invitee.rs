@@ -9,6 +9,7 @@ use crate::domain::{
     invitation::{self, Action, InvitationStatus},
     password,
     token::{Token, hash_token, looks_like_token},
+    user::UserStatus,
 };
 use crate::state::AppState;
 use crate::store::{
@@ -52,6 +53,14 @@ async fn view(c: &mut Conn<'_>, raw_token: &str) -> anyhow::Result<LinkView> {
         return Ok(LinkView::Unknown);
     };
     let status = invitation.status_at(now);
+    let live = status == InvitationStatus::Pending && link.state == LinkState::Live;
+    if live {
+        if let Some(tenant_id) = invitation.tenant_id
+            && tenants::find(c, tenant_id).await?.is_some_and(|t| t.disabled)
+        {
+            return Ok(LinkView::TenantDisabled);
+        }
+    }
     Ok(match (status, link.state) {
         (InvitationStatus::Accepted, _) => LinkView::Accepted,
         (InvitationStatus::Declined, _) => LinkView::Declined,
@@ -61,17 +70,28 @@ async fn view(c: &mut Conn<'_>, raw_token: &str) -> anyhow::Result<LinkView> {
         (_, LinkState::Used) => LinkView::Accepted,
         (InvitationStatus::Pending, LinkState::Live) if now >= link.expires_at => LinkView::LinkExpired,
         (InvitationStatus::Pending, LinkState::Live) => {
-            if let Some(tenant_id) = invitation.tenant_id
-                && tenants::find(c, tenant_id).await?.is_some_and(|t| t.disabled)
-            {
-                return Ok(LinkView::TenantDisabled);
-            }
             let user =
                 users::find(c, invitation.user_id).await?.ok_or_else(|| anyhow::anyhow!("invitation without user"))?;
+            // Someone activated or deactivated by an admin cannot register.
+            match user.status {
+                UserStatus::Active => return Ok(LinkView::Accepted),
+                UserStatus::Disabled => return Ok(LinkView::Revoked),
+                UserStatus::Invited | UserStatus::InviteExpired => {}
+            }
             let account_name = settings::get(c).await?.account_name;
             LinkView::Open { invitation: Box::new(invitation), user: Box::new(user), account_name }
         }
     })
+}
+
+/// [`view`] inside a transaction, holding the invitation's row lock.
+async fn open_in_tx(c: &mut Conn<'_>, raw_token: &str) -> anyhow::Result<LinkView> {
+    if looks_like_token(raw_token)
+        && let Some((_, inv)) = invitations::find_by_token_hash(c, &hash_token(raw_token)).await?
+    {
+        invitations::lock(c, inv.id).await?;
+    }
+    view(c, raw_token).await
 }
 
 pub struct Registration {
@@ -118,8 +138,10 @@ pub async fn accept(
     let token_hash = hash_token(raw_token);
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
-    // Look again inside the transaction: the link may have died meanwhile.
-    let LinkView::Open { invitation: inv, user, .. } = view(&mut c, raw_token).await? else {
+    // Look again inside the transaction, holding the invitation's row: the
+    // link may have died meanwhile, or a resend may be under way.
+    let inv = open_in_tx(&mut c, raw_token).await?;
+    let LinkView::Open { invitation: inv, user, .. } = inv else {
         return Err(ServiceError::Refused("This invitation link can no longer be used.".into()));
     };
     let next = invitation::transition(inv.status_at(now), Action::Accept)?;
@@ -127,19 +149,21 @@ pub async fn accept(
         return Err(ServiceError::Refused("This invitation link was already used.".into()));
     }
     users::register(&mut c, user.id, form.given_name.trim(), form.family_name.trim(), &hash, now).await?;
-    for role in &inv.grants.roles {
+    // A role deleted from the catalog since the invitation was made is
+    // skipped rather than making the invitation impossible to accept.
+    let catalog = crate::service::catalog::Catalog::load(&mut c).await?;
+    for role in inv.grants.roles.iter().filter(|r| catalog.roles.contains_key(*r)) {
         users::grant_role(&mut c, user.id, role, None).await?;
     }
     for tenant in &inv.grants.tenants {
         users::add_tenant(&mut c, user.id, *tenant).await?;
     }
-    for tr in &inv.grants.tenant_roles {
+    for tr in inv.grants.tenant_roles.iter().filter(|tr| catalog.roles.contains_key(&tr.role)) {
         users::add_tenant(&mut c, user.id, tr.tenant).await?;
         users::grant_role(&mut c, user.id, &tr.role, Some(tr.tenant)).await?;
     }
     invitations::set_status(&mut c, inv.id, next, now).await?;
-    invitations::expire_others(&mut c, user.id, Some(inv.id), now).await?;
-    invitations::supersede_links_of_user(&mut c, user.id).await?;
+    crate::service::invitations::expire_others_of(&mut c, user.id, Some(inv.id), now).await?;
     let who = Actor { user_id: Some(user.id), label: user.login_id.clone(), ..actor.clone() };
     audit::record(
         &mut c,
@@ -159,7 +183,7 @@ pub async fn decline(state: &AppState, raw_token: &str, actor: &Actor) -> Result
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
-    let LinkView::Open { invitation: inv, user, .. } = view(&mut c, raw_token).await? else {
+    let LinkView::Open { invitation: inv, user, .. } = open_in_tx(&mut c, raw_token).await? else {
         return Err(ServiceError::Refused("This invitation link can no longer be used.".into()));
     };
     let next = invitation::transition(inv.status_at(now), Action::Decline)?;
@@ -189,7 +213,7 @@ pub async fn send_fresh_link(state: &AppState, raw_token: &str, actor: &Actor) -
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
-    if !matches!(view(&mut c, raw_token).await?, LinkView::LinkExpired) {
+    if !matches!(open_in_tx(&mut c, raw_token).await?, LinkView::LinkExpired) {
         return Err(ServiceError::Refused("A fresh link cannot be sent for this link.".into()));
     }
     let (_, inv) =

@@ -2,11 +2,13 @@
 //! run in one transaction with its audit entry and outgoing messages.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod bulk;
 pub mod catalog;
 pub mod invitations;
 pub mod invitee;
 pub mod people;
+pub mod webhooks;
 
 use crate::domain::invitation::Refusal;
 

@@ -4,8 +4,8 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::Conn;
-use crate::on_conn;
+use super::{Arg, Conn};
+use crate::{bind_all, on_conn};
 
 /// Who acted and from where.
 #[derive(Clone, Debug, Default)]
@@ -29,7 +29,10 @@ pub struct Entry {
     pub actor: String,
     pub action: String,
     pub target: String,
+    pub tenant_id: Option<Uuid>,
     pub ip: String,
+    pub user_agent: String,
+    pub details: sqlx::types::Json<serde_json::Value>,
 }
 
 /// One thing that happened, for [`record_many`].
@@ -48,6 +51,7 @@ pub async fn record(
     tenant_id: Option<Uuid>,
     details: serde_json::Value,
 ) -> anyhow::Result<()> {
+    let details_copy = details.clone();
     let sql = "INSERT INTO audit_log (id, at, actor_id, actor, action, target, tenant_id, ip, user_agent, details)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
     on_conn!(c, c => sqlx::query(sql)
@@ -64,6 +68,23 @@ pub async fn record(
         .execute(c)
         .await.map(|r| r.rows_affected()))
     .context("writing audit entry")?;
+    queue_webhook(c, action, target, tenant_id, &details_copy).await
+}
+
+/// An audit record that names a webhook event is also queued for delivery
+/// to the endpoints that want it — same transaction, so a change and its
+/// event are written together or not at all.
+async fn queue_webhook(
+    c: &mut Conn<'_>,
+    action: &str,
+    target: &str,
+    tenant_id: Option<Uuid>,
+    details: &serde_json::Value,
+) -> anyhow::Result<()> {
+    if crate::service::webhooks::EVENTS.contains(&action) {
+        let body = crate::service::webhooks::payload(action, target, tenant_id, details);
+        super::webhooks::enqueue(c, action, &body, None, Utc::now()).await?;
+    }
     Ok(())
 }
 
@@ -85,12 +106,75 @@ pub async fn record_many(c: &mut Conn<'_>, actor: &Actor, events: &[Event]) -> a
         })
         .context("writing audit entries")?;
     }
+    let hooks: Vec<(&str, String)> = events
+        .iter()
+        .filter(|e| crate::service::webhooks::EVENTS.contains(&e.action))
+        .map(|e| (e.action, crate::service::webhooks::payload(e.action, &e.target, e.tenant_id, &e.details)))
+        .collect();
+    super::webhooks::enqueue_many(c, &hooks, None, Utc::now()).await?;
     Ok(())
 }
 
-/// Newest entries first, optionally only one action.
-pub async fn recent(c: &mut Conn<'_>, action: Option<&str>, limit: i64) -> anyhow::Result<Vec<Entry>> {
-    let sql = "SELECT at, actor, action, target, ip FROM audit_log
-               WHERE ($1 IS NULL OR action = $1) ORDER BY at DESC LIMIT $2";
-    on_conn!(c, c => sqlx::query_as(sql).bind(action).bind(limit).fetch_all(c).await).context("reading audit log")
+/// What the audit page filters on; every field optional.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub target: Option<String>,
+    pub tenant: Option<Uuid>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+fn where_clause(f: &Filter) -> (String, Vec<Arg>) {
+    let mut clauses = Vec::new();
+    let mut args = Vec::new();
+    let mut add = |clause: &str, arg: Arg| {
+        args.push(arg);
+        clauses.push(clause.replace('?', &format!("${}", args.len())));
+    };
+    if let Some(a) = &f.actor {
+        add("LOWER(actor) LIKE ? ESCAPE '\\'", Arg::Text(super::user_list::like_pattern(a)));
+    }
+    if let Some(a) = &f.action {
+        add("action = ?", Arg::Text(a.clone()));
+    }
+    if let Some(t) = &f.target {
+        add("LOWER(target) LIKE ? ESCAPE '\\'", Arg::Text(super::user_list::like_pattern(t)));
+    }
+    if let Some(t) = f.tenant {
+        add("tenant_id = ?", Arg::Id(t));
+    }
+    if let Some(t) = f.from {
+        add("at >= ?", Arg::Time(t));
+    }
+    if let Some(t) = f.to {
+        add("at < ?", Arg::Time(t));
+    }
+    let sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    (sql, args)
+}
+
+/// Newest entries first, with the total that matches.
+pub async fn list(c: &mut Conn<'_>, f: &Filter, offset: i64, limit: i64) -> anyhow::Result<(Vec<Entry>, i64)> {
+    let (filter, mut args) = where_clause(f);
+    let count_sql = format!("SELECT COUNT(*) FROM audit_log {filter}");
+    let total: i64 =
+        on_conn!(c, c => bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), &args).fetch_one(c).await)
+            .context("counting audit entries")?;
+    let (l, o) = (args.len() + 1, args.len() + 2);
+    args.extend([Arg::Int(limit), Arg::Int(offset)]);
+    let sql = format!(
+        "SELECT at, actor, action, target, tenant_id, ip, user_agent, details FROM audit_log {filter} ORDER BY at DESC LIMIT ${l} OFFSET ${o}"
+    );
+    let rows = on_conn!(c, c => bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &args).fetch_all(c).await)
+        .context("reading audit log")?;
+    Ok((rows, total))
+}
+
+/// Delete entries older than `cutoff`; how many.
+pub async fn purge_before(c: &mut Conn<'_>, cutoff: DateTime<Utc>) -> anyhow::Result<u64> {
+    let sql = "DELETE FROM audit_log WHERE at < $1";
+    on_conn!(c, c => sqlx::query(sql).bind(cutoff).execute(c).await.map(|r| r.rows_affected()))
+        .context("purging audit log")
 }

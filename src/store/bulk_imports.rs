@@ -52,15 +52,23 @@ pub async fn find(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<Option<BulkImpor
     on_conn!(c, c => sqlx::query_as(sql).bind(id).fetch_optional(c).await).context("finding bulk import")
 }
 
-/// Mark committed with its result; false when it was already committed
-/// (a double submit commits once).
+/// Take a previewed import for committing; false when another request
+/// already took it (a double submit commits once).
+pub async fn claim(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<bool> {
+    let sql = "UPDATE bulk_imports SET status = 'committing' WHERE id = $1 AND status = 'previewed'";
+    let n = on_conn!(c, c => sqlx::query(sql).bind(id).execute(c).await.map(|r| r.rows_affected()))
+        .context("claiming bulk import")?;
+    Ok(n == 1)
+}
+
+/// Mark a claimed import committed, with its per-row result.
 pub async fn mark_committed(
     c: &mut Conn<'_>,
     id: Uuid,
     result: &serde_json::Value,
     now: DateTime<Utc>,
 ) -> anyhow::Result<bool> {
-    let sql = "UPDATE bulk_imports SET status = 'committed', result = $1, committed_at = $2, input = '' WHERE id = $3 AND status = 'previewed'";
+    let sql = "UPDATE bulk_imports SET status = 'committed', result = $1, committed_at = $2, input = '' WHERE id = $3 AND status = 'committing'";
     let n = on_conn!(c, c => sqlx::query(sql).bind(Json(result)).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))
         .context("committing bulk import")?;
     Ok(n == 1)

@@ -184,3 +184,29 @@ pub fn values_placeholders(c: &Conn<'_>, rows: usize, cols: usize) -> String {
 pub fn in_list(c: &Conn<'_>, n: usize) -> String {
     values_placeholders(c, 1, n).trim_start_matches('(').trim_end_matches(')').to_string()
 }
+
+/// A bind value of a dynamically built query (filters that are present).
+#[derive(Clone, Debug)]
+pub enum Arg {
+    Text(String),
+    Id(uuid::Uuid),
+    Int(i64),
+    Time(chrono::DateTime<chrono::Utc>),
+}
+
+/// Bind `args` in order onto a query, for either driver.
+#[macro_export]
+macro_rules! bind_all {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for arg in $args {
+            q = match arg {
+                $crate::store::Arg::Text(v) => q.bind(v.clone()),
+                $crate::store::Arg::Id(v) => q.bind(*v),
+                $crate::store::Arg::Int(v) => q.bind(*v),
+                $crate::store::Arg::Time(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}

@@ -237,17 +237,27 @@ pub async fn mark_sent(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> anyhow
 }
 
 /// Expire every other pending invitation of a user who just became active.
+/// Returns each expired invitation's (id, login ID, tenant), for its event.
 pub async fn expire_others(
     c: &mut Conn<'_>,
     user_id: Uuid,
     except: Option<Uuid>,
     now: DateTime<Utc>,
-) -> anyhow::Result<u64> {
+) -> anyhow::Result<Vec<(Uuid, String, Option<Uuid>)>> {
     let sql = "UPDATE invitations SET status = 'expired', closed_at = $1
-               WHERE user_id = $2 AND status = 'pending' AND ($3 IS NULL OR id <> $3)";
-    let n = on_conn!(c, c => sqlx::query(sql).bind(now).bind(user_id).bind(except).execute(c).await.map(|r| r.rows_affected()))
-        .context("expiring other invitations")?;
-    Ok(n)
+               WHERE user_id = $2 AND status = 'pending' AND ($3 IS NULL OR id <> $3) RETURNING id, login_id, tenant_id";
+    on_conn!(c, c => sqlx::query_as(sql).bind(now).bind(user_id).bind(except).fetch_all(c).await)
+        .context("expiring other invitations")
+}
+
+/// Lock an invitation's row until the transaction ends, so concurrent
+/// resend, revoke and accept take turns (PostgreSQL; SQLite transactions
+/// already run one writer at a time with BEGIN IMMEDIATE).
+pub async fn lock(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<()> {
+    if let Conn::Postgres(c) = c {
+        sqlx::query("SELECT id FROM invitations WHERE id = $1 FOR UPDATE").bind(id).fetch_optional(&mut **c).await?;
+    }
+    Ok(())
 }
 
 /// Pending invitations whose time is up, for the sweeper.

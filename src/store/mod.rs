@@ -2,8 +2,10 @@
 
 mod db;
 
+pub mod api_keys;
 pub mod audit;
 pub mod bulk_imports;
+pub mod idempotency;
 pub mod invitations;
 pub mod mailbox;
 pub mod outbox;
@@ -14,5 +16,6 @@ pub mod settings;
 pub mod tenants;
 pub mod user_list;
 pub mod users;
+pub mod webhooks;
 
-pub use db::{Conn, Db, PooledConn, Tx, in_list, is_unique_violation, values_placeholders};
+pub use db::{Arg, Conn, Db, PooledConn, Tx, in_list, is_unique_violation, values_placeholders};

@@ -6,9 +6,9 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::Conn;
+use super::{Arg, Conn};
 use crate::domain::user::UserStatus;
-use crate::on_conn;
+use crate::{bind_all, on_conn};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Sort {
@@ -86,32 +86,10 @@ impl Listed {
     }
 }
 
-/// Who is in a tenant: members, and people invited into it.
+/// Who is in a tenant: members, and people with a live invitation into it
+/// (a revoked or declined one does not count).
 pub const IN_TENANT: &str = "(EXISTS (SELECT 1 FROM user_tenants ut WHERE ut.user_id = u.id AND ut.tenant_id = $T)
-    OR EXISTS (SELECT 1 FROM invitations iv WHERE iv.user_id = u.id AND iv.tenant_id = $T))";
-
-/// A bind value of a dynamically built query.
-#[derive(Clone, Debug)]
-pub enum Arg {
-    Text(String),
-    Id(Uuid),
-    Int(i64),
-}
-
-/// Bind `args` in order onto a query, for either driver.
-macro_rules! bind_all {
-    ($query:expr, $args:expr) => {{
-        let mut q = $query;
-        for arg in $args {
-            q = match arg {
-                Arg::Text(v) => q.bind(v.clone()),
-                Arg::Id(v) => q.bind(*v),
-                Arg::Int(v) => q.bind(*v),
-            };
-        }
-        q
-    }};
-}
+    OR EXISTS (SELECT 1 FROM invitations iv WHERE iv.user_id = u.id AND iv.tenant_id = $T AND iv.status IN ('pending', 'expired')))";
 
 /// `%term%` with LIKE's wildcards escaped.
 pub fn like_pattern(term: &str) -> String {

@@ -354,7 +354,8 @@ pub async fn remove_tenant(c: &mut Conn<'_>, id: Uuid, tenant: Uuid) -> anyhow::
 pub async fn belongs_to_tenant(c: &mut Conn<'_>, id: Uuid, tenant: Uuid) -> anyhow::Result<bool> {
     let sql = "SELECT COUNT(*) FROM users u WHERE u.id = $1 AND (
                    EXISTS (SELECT 1 FROM user_tenants ut WHERE ut.user_id = u.id AND ut.tenant_id = $2)
-                   OR EXISTS (SELECT 1 FROM invitations iv WHERE iv.user_id = u.id AND iv.tenant_id = $2))";
+                   OR EXISTS (SELECT 1 FROM invitations iv WHERE iv.user_id = u.id AND iv.tenant_id = $2
+                              AND iv.status IN ('pending', 'expired')))";
     let n: i64 = on_conn!(c, c => sqlx::query_scalar(sql).bind(id).bind(tenant).fetch_one(c).await)
         .context("checking tenant")?;
     Ok(n > 0)

@@ -74,6 +74,7 @@ pub struct PageContext {
     pub flash: Option<Flash>,
     pub can_settings: bool,
     pub can_invite: bool,
+    pub can_audit: bool,
 }
 
 impl FromRequest for Console {
@@ -113,6 +114,7 @@ impl FromRequest for Console {
                 flash,
                 can_settings: access.can(Capability::ManageSettings),
                 can_invite: access.can(Capability::Invite),
+                can_audit: access.can(Capability::ViewAudit),
             };
             Ok(Console { user, access, actor, session, page })
         })
@@ -157,6 +159,7 @@ needs! {
     Invite => Invite,
     ManageUsers => ManageUsers,
     ManageSettings => ManageSettings,
+    ViewAudit => ViewAudit,
 }
 
 /// A signed-in console user who holds capability `C`.

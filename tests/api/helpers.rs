@@ -61,6 +61,9 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        usher::telemetry::init();
+    }
     let dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database(&dir).await;
     let smtp = if options.no_smtp {

@@ -189,12 +189,12 @@ async fn invitations_can_be_made_by_phone_and_land_in_the_dev_mailbox_as_sms() {
     let mut found = String::new();
     for _ in 0..50 {
         found = app.get_html("/admin/mailbox").await;
-        if found.contains("+4915123456789") {
+        if found.contains("To +4915123456789 · sms") {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert!(found.contains("sms"), "{found}");
+    assert!(found.contains("To +4915123456789 · sms"), "delivered to the dev mailbox as a text message: {found}");
     let link = link_in(&found.replace("href=\"", " "));
     assert_eq!(app.get(&link).await.status(), 200);
 }

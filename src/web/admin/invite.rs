@@ -156,7 +156,7 @@ async fn form_page(
     }
     let roles = all_roles
         .into_iter()
-        .filter(|r| g.access.can_grant(&r.name))
+        .filter(|r| r.scope == "project" && g.access.can_grant(&r.name))
         .map(|r| Choice {
             checked: v.roles.contains(&r.name),
             label: if r.description.is_empty() { r.name.clone() } else { format!("{} — {}", r.name, r.description) },
@@ -165,7 +165,7 @@ async fn form_page(
         .collect();
     let tenants = all_tenants
         .into_iter()
-        .filter(|t| !t.disabled)
+        .filter(|t| !t.disabled && g.access.covers(&[t.id]))
         .map(|t| Choice { checked: v.tenants.contains(&t.id.to_string()), value: t.id.to_string(), label: t.name })
         .collect();
     let languages = [("en", "English"), ("de", "Deutsch")]

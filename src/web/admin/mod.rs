@@ -1,5 +1,6 @@
 //! The console: users, invitations, settings, catalog, dev mailbox.
 
+pub mod audit;
 pub mod bulk;
 pub mod catalog;
 pub mod invitation_actions;
@@ -41,6 +42,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/invitations/{id}/resend", web::post().to(invitation_actions::resend_invitation))
         .route("/admin/invitations/{id}/link", web::post().to(invitation_actions::fresh_link))
         .route("/admin/invitations/{id}/revoke", web::post().to(invitation_actions::revoke_invitation))
+        .route("/admin/audit", web::get().to(audit::audit_page))
+        .route("/admin/audit.csv", web::get().to(audit::audit_csv))
         .route("/admin/settings", web::get().to(settings::settings_form))
         .route("/admin/settings", web::post().to(settings::save_settings))
         .route("/admin/tenants", web::get().to(catalog::tenants_page))

@@ -35,6 +35,8 @@ pub struct SettingsForm {
     pub default_lang: String,
     #[serde(default)]
     pub invites_per_inviter_per_day: String,
+    #[serde(default)]
+    pub audit_retention_days: String,
 }
 
 impl SettingsForm {
@@ -50,6 +52,7 @@ impl SettingsForm {
             resend_cooldown: s.resend_cooldown.num_seconds().to_string(),
             default_lang: s.default_lang.clone(),
             invites_per_inviter_per_day: s.invites_per_inviter_per_day.to_string(),
+            audit_retention_days: s.audit_retention_days.to_string(),
         }
     }
 
@@ -82,15 +85,26 @@ impl SettingsForm {
                 }
             },
         };
+        let retention = match self.audit_retention_days.trim() {
+            "" => Some(365),
+            d => match d.parse::<i64>() {
+                Ok(n) if (1..=3650).contains(&n) => Some(n),
+                _ => {
+                    errors.push("audit_retention_days", "Enter a number of days from 1 to 3650");
+                    None
+                }
+            },
+        };
         if !LANGUAGES.contains(&self.default_lang.as_str()) {
             errors.push("default_lang", "Choose a language from the list");
         }
-        match (invitation, link, cooldown, quota) {
+        match (invitation, link, cooldown, quota, retention) {
             (
                 Some(invitation_lifetime),
                 Some(link_lifetime),
                 Some(resend_cooldown),
                 Some(invites_per_inviter_per_day),
+                Some(audit_retention_days),
             ) if !errors.any() => Ok(AccountSettings {
                 account_name: name.to_string(),
                 invitation_lifetime,
@@ -98,6 +112,7 @@ impl SettingsForm {
                 resend_cooldown,
                 default_lang: self.default_lang.clone(),
                 invites_per_inviter_per_day,
+                audit_retention_days,
             }),
             _ => Err(errors),
         }

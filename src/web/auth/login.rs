@@ -33,7 +33,11 @@ pub struct NextQuery {
 /// Only same-site paths, so `next` cannot send people elsewhere.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
+        // Browsers drop tabs and new lines and read `\` as `/`, so
+        // `/\t/evil.example` would leave the site: refuse them all.
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.chars().any(|c| c.is_control() || c == '\\') => {
+            n.to_string()
+        }
         _ => "/admin/users".into(),
     }
 }

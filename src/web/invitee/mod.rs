@@ -77,7 +77,8 @@ fn browser_lang(req: &HttpRequest) -> &'static str {
 fn dead_link_page(view: &LinkView, lang: &str, csrf: &str, token: &str) -> Result<HttpResponse, AppError> {
     let w = words_for(lang);
     let (status, title, text, refresh) = match view {
-        LinkView::Open { .. } => unreachable!("an open link is not dead"),
+        // Still usable (e.g. "send me a fresh link" on a live link): back to it.
+        LinkView::Open { .. } => return Ok(see_other(&format!("/invite/{token}"))),
         LinkView::LinkExpired => (StatusCode::GONE, w.link_expired_title, w.link_expired, true),
         LinkView::Superseded => (StatusCode::GONE, w.superseded_title, w.superseded, false),
         LinkView::Accepted => (StatusCode::GONE, w.accepted_title, w.accepted, false),

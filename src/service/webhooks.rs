@@ -1,0 +1,174 @@
+//! Webhook endpoints: creating them (with a server-side request forgery
+//! guard), the events they receive, test events and redelivery. Events are
+//! queued by the audit layer in the same transaction as the change.
+
+use std::net::IpAddr;
+
+use chrono::Utc;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::ServiceError;
+use crate::domain::signature;
+use crate::state::AppState;
+use crate::store::{audit, audit::Actor, webhooks};
+
+/// Every event a webhook can receive.
+pub const EVENTS: [&str; 10] = [
+    "invitation.created",
+    "invitation.resent",
+    "invitation.accepted",
+    "invitation.expired",
+    "invitation.revoked",
+    "invitation.declined",
+    "user.created",
+    "user.activated",
+    "user.deactivated",
+    "user.deleted",
+];
+
+/// Addresses a webhook may not target unless private targets are allowed:
+/// loopback, private ranges, link-local, unspecified.
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast()
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6.to_ipv4_mapped().is_some_and(|v4| is_private(IpAddr::V4(v4)))
+        }
+    }
+}
+
+/// Check a webhook URL: http(s) only, and — unless private targets are
+/// allowed — no host that resolves to a loopback or private address.
+pub async fn check_url(raw: &str, allow_private: bool) -> Result<url::Url, String> {
+    let url = url::Url::parse(raw.trim()).map_err(|_| "Enter a full URL starting with https://".to_string())?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("Only http and https URLs can receive webhooks".into());
+    }
+    let host = url.host_str().ok_or("The URL needs a host")?.to_string();
+    if !allow_private {
+        let port = url.port_or_known_default().unwrap_or(443);
+        let addrs = tokio::net::lookup_host((host.trim_matches(|c| c == '[' || c == ']'), port))
+            .await
+            .map_err(|_| format!("The host {host} could not be resolved"))?;
+        if addrs.into_iter().any(|a| is_private(a.ip())) {
+            return Err(format!("{host} is a loopback or private address; webhooks may only go to public addresses"));
+        }
+    }
+    Ok(url)
+}
+
+/// Parse the event filter: `*` or a list of known events.
+pub fn parse_events(selected: &[String]) -> Result<String, String> {
+    if selected.is_empty() || selected.iter().any(|e| e == "*") {
+        return Ok("*".into());
+    }
+    for e in selected {
+        if !EVENTS.contains(&e.as_str()) {
+            return Err(format!("Unknown event {e}"));
+        }
+    }
+    Ok(selected.join(","))
+}
+
+/// Create an endpoint; returns its id and the signing secret (shown once).
+pub async fn create_endpoint(
+    state: &AppState,
+    actor: &Actor,
+    url: &str,
+    events: &[String],
+) -> Result<(Uuid, String), ServiceError> {
+    let url = check_url(url, state.config.webhooks_allow_private).await.map_err(|m| ServiceError::field("url", m))?;
+    let events = parse_events(events).map_err(|m| ServiceError::field("events", m))?;
+    let secret = signature::new_secret();
+    let mut tx = state.db.begin().await?;
+    let id = webhooks::insert_endpoint(&mut tx.conn(), url.as_str(), &secret, &events, Utc::now()).await?;
+    audit::record(&mut tx.conn(), actor, "webhook.created", url.as_str(), None, json!({ "events": events })).await?;
+    tx.commit().await?;
+    Ok((id, secret))
+}
+
+pub async fn set_enabled(state: &AppState, actor: &Actor, id: Uuid, enabled: bool) -> Result<(), ServiceError> {
+    let mut tx = state.db.begin().await?;
+    if !webhooks::set_enabled(&mut tx.conn(), id, enabled).await? {
+        return Err(ServiceError::NotFound);
+    }
+    let action = if enabled { "webhook.enabled" } else { "webhook.disabled" };
+    audit::record(&mut tx.conn(), actor, action, &id.to_string(), None, json!({})).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn delete_endpoint(state: &AppState, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
+    let mut tx = state.db.begin().await?;
+    if !webhooks::delete_endpoint(&mut tx.conn(), id).await? {
+        return Err(ServiceError::NotFound);
+    }
+    audit::record(&mut tx.conn(), actor, "webhook.deleted", &id.to_string(), None, json!({})).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The documented payload of every event.
+pub fn payload(event_type: &str, target: &str, tenant_id: Option<Uuid>, details: &serde_json::Value) -> String {
+    json!({
+        "type": event_type,
+        "timestamp": Utc::now().to_rfc3339(),
+        "data": { "target": target, "tenant_id": tenant_id, "details": details },
+    })
+    .to_string()
+}
+
+pub async fn send_test_event(state: &AppState, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
+    let mut tx = state.db.begin().await?;
+    let mut c = tx.conn();
+    webhooks::find_endpoint(&mut c, id).await?.ok_or(ServiceError::NotFound)?;
+    let body = payload("webhook.test", "test", None, &json!({ "message": "This is a test event from Usher." }));
+    webhooks::enqueue(&mut c, "webhook.test", &body, Some(id), Utc::now()).await?;
+    audit::record(&mut c, actor, "webhook.test_sent", &id.to_string(), None, json!({})).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn redeliver(state: &AppState, actor: &Actor, delivery: Uuid) -> Result<(), ServiceError> {
+    let mut tx = state.db.begin().await?;
+    if !webhooks::redeliver(&mut tx.conn(), delivery, Utc::now()).await? {
+        return Err(ServiceError::NotFound);
+    }
+    audit::record(&mut tx.conn(), actor, "webhook.redelivered", &delivery.to_string(), None, json!({})).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn webhook_urls_are_checked_for_scheme_and_private_targets() {
+        assert!(check_url("ftp://example.com/x", true).await.is_err());
+        assert!(check_url("not a url", true).await.is_err());
+        assert!(check_url("http://127.0.0.1:9/hook", true).await.is_ok());
+        let refused = check_url("http://127.0.0.1:9/hook", false).await.unwrap_err();
+        assert!(refused.contains("private"), "{refused}");
+        assert!(check_url("http://[::1]:9/", false).await.is_err());
+        assert!(check_url("http://10.1.2.3/", false).await.is_err());
+        assert!(check_url("http://192.168.1.1/", false).await.is_err());
+    }
+
+    #[test]
+    fn the_event_filter_accepts_known_events_or_all() {
+        assert_eq!(parse_events(&[]).unwrap(), "*");
+        assert_eq!(
+            parse_events(&["invitation.created".into(), "user.deleted".into()]).unwrap(),
+            "invitation.created,user.deleted"
+        );
+        assert!(parse_events(&["invitation.exploded".into()]).is_err());
+    }
+}
