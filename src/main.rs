@@ -21,6 +21,14 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Create an API key and print it (shown once).
+    CreateApiKey {
+        #[arg(long)]
+        name: String,
+        /// admin, secondary_admin or user_invite
+        #[arg(long, default_value = "admin")]
+        role: String,
+    },
     /// Fill the database with fake people, for benchmarks and demos.
     Seed {
         #[arg(long, default_value_t = 1000)]
@@ -56,6 +64,22 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateAdmin { email, name } => create_admin(settings, email, name).await,
+        Command::CreateApiKey { name, role } => {
+            let state = AppState::connect(settings).await?;
+            let actor = Actor { label: "create-api-key (CLI)".into(), ..Actor::default() };
+            let access = usher::domain::access::Access::from_roles(["admin"]);
+            let input = usher::service::api_keys::NewKeyInput { name, role, tenant: None, expires_in_days: None };
+            match usher::service::api_keys::create(&state, &actor, &access, input).await {
+                Ok((key, _)) => {
+                    println!("{key}");
+                    Ok(())
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    std::process::exit(1)
+                }
+            }
+        }
         Command::Seed { users, tenants } => {
             let db = usher::store::Db::connect(&settings.database_url).await?;
             db.migrate().await?;

@@ -175,6 +175,7 @@ fn request_for(row: &RawRow, options: &BulkOptions, catalog: &Catalog) -> Result
         lang: (!lang.is_empty()).then_some(lang),
         redirect_url: None,
         template_key: "invite".into(),
+        expires_in: None,
     })
 }
 
@@ -388,7 +389,7 @@ pub async fn commit(
     )
     .await?;
     tx.commit().await?;
-    state.wake_outbox.notify_one();
+    state.wake_outbox.notify_waiters();
     Ok(results)
 }
 

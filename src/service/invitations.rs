@@ -33,6 +33,8 @@ pub struct InviteRequest {
     pub lang: Option<String>,
     pub redirect_url: Option<String>,
     pub template_key: String,
+    /// This invitation's lifetime, instead of the account's default.
+    pub expires_in: Option<chrono::Duration>,
 }
 
 pub struct Created {
@@ -216,11 +218,11 @@ pub async fn write_invitations(
     }
     users::insert_many(c, &new_users, now).await?;
 
-    let expires_at = now + account.invitation_lifetime;
-    let link_expires_at = (now + account.link_lifetime).min(expires_at);
     let (mut rows, mut links, mut messages, mut created) = (vec![], vec![], vec![], vec![]);
     for ((req, _), user_id) in batch.iter().zip(user_ids) {
         let lang = req.lang.clone().unwrap_or_else(|| account.default_lang.clone());
+        let expires_at = now + req.expires_in.unwrap_or(account.invitation_lifetime);
+        let link_expires_at = (now + account.link_lifetime).min(expires_at);
         let invitation = invitations::Invitation::pending(
             invitations::NewInvitation {
                 user_id,
@@ -304,7 +306,7 @@ pub async fn create(
     let created = write_invitations(&mut c, state, &catalog, actor, &[(req, existing_user)], &account, now).await?;
     tx.commit().await?;
     if send_now {
-        state.wake_outbox.notify_one();
+        state.wake_outbox.notify_waiters();
     }
     Ok(created.into_iter().next().expect("one invitation written"))
 }
@@ -423,7 +425,7 @@ pub async fn resend(
     let link = resend_in(&mut tx.conn(), state, actor, access, invitation_id, send, Utc::now()).await?;
     tx.commit().await?;
     if send {
-        state.wake_outbox.notify_one();
+        state.wake_outbox.notify_waiters();
     }
     Ok(link)
 }

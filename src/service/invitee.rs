@@ -246,6 +246,6 @@ pub async fn send_fresh_link(state: &AppState, raw_token: &str, actor: &Actor) -
     )
     .await?;
     tx.commit().await?;
-    state.wake_outbox.notify_one();
+    state.wake_outbox.notify_waiters();
     Ok(())
 }

@@ -366,3 +366,64 @@ pub async fn bulk_action(
     }
     Ok(out)
 }
+
+pub struct NewPerson {
+    pub login_id: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub display_name: String,
+    pub external_id: String,
+    pub custom_attributes: Attributes,
+}
+
+/// Create an active user without an invitation (API). A tenant-scoped
+/// caller's user joins their tenant.
+pub async fn create_user(state: &AppState, actor: &Actor, access: &Access, p: NewPerson) -> Result<Uuid, ServiceError> {
+    let login = LoginId::parse(&p.login_id).map_err(|m| ServiceError::field("login_id", m))?;
+    let now = Utc::now();
+    let mut tx = state.db.begin().await?;
+    let mut c = tx.conn();
+    let new = users::NewUser {
+        login_id: &login,
+        given_name: p.given_name.trim(),
+        family_name: p.family_name.trim(),
+        custom_attributes: &p.custom_attributes,
+        status: crate::domain::user::UserStatus::Active,
+        invited_by: actor.user_id,
+        password_hash: None,
+    };
+    let id = match users::insert(&mut c, new, now).await {
+        Ok(id) => id,
+        Err(e) if is_unique_violation(&e) => return Err(ServiceError::field("login_id", "This login ID already belongs to someone")),
+        Err(e) => return Err(e.into()),
+    };
+    if !p.display_name.trim().is_empty() || !p.external_id.trim().is_empty() {
+        let external = p.external_id.trim();
+        let profile = Profile {
+            given_name: p.given_name.trim(),
+            family_name: p.family_name.trim(),
+            display_name: p.display_name.trim(),
+            external_id: (!external.is_empty()).then_some(external),
+            custom_attributes: &p.custom_attributes,
+        };
+        users::update_profile(&mut c, id, &profile, now).await?;
+    }
+    if let Some(t) = access.tenant_scope {
+        users::add_tenant(&mut c, id, t).await?;
+    }
+    audit::record(&mut c, actor, "user.created", login.as_str(), access.tenant_scope, json!({ "user_id": id, "status": "active" })).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The user's current roles and tenants, as [`Memberships`] to edit.
+pub async fn memberships_of(state: &AppState, user_id: Uuid) -> anyhow::Result<Memberships> {
+    let mut c = state.db.acquire().await?;
+    let grants = users::role_grants_of(&mut c.conn(), user_id).await?;
+    let tenants = users::tenant_ids_of(&mut c.conn(), user_id).await?;
+    Ok(Memberships {
+        roles: grants.iter().filter(|(_, t)| t.is_none()).map(|(r, _)| r.clone()).collect(),
+        tenants,
+        tenant_roles: grants.into_iter().filter_map(|(r, t)| t.map(|t| (t, r))).collect(),
+    })
+}

@@ -21,21 +21,30 @@ pub async fn find(c: &mut Conn<'_>, api_key: Uuid, key: &str) -> anyhow::Result<
         .context("reading idempotency key")
 }
 
-/// Keep a response; a concurrent first request with the same key wins.
-pub async fn store(
-    c: &mut Conn<'_>,
-    api_key: Uuid,
-    key: &str,
-    request_hash: &str,
-    status: i32,
-    body: &str,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    let sql = "INSERT INTO idempotency_keys (api_key_id, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+/// Reserve a key before doing the work (status 0 = in progress); false
+/// when it was already there, so two concurrent retries cannot both run.
+pub async fn reserve(c: &mut Conn<'_>, api_key: Uuid, key: &str, request_hash: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
+    let sql = "INSERT INTO idempotency_keys (api_key_id, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, 0, '', $4)
                ON CONFLICT (api_key_id, key) DO NOTHING";
-    on_conn!(c, c => sqlx::query(sql).bind(api_key).bind(key).bind(request_hash).bind(status).bind(body).bind(now)
+    let n = on_conn!(c, c => sqlx::query(sql).bind(api_key).bind(key).bind(request_hash).bind(now)
         .execute(c).await.map(|r| r.rows_affected()))
-    .context("storing idempotency key")?;
+    .context("reserving idempotency key")?;
+    Ok(n == 1)
+}
+
+/// Keep the response for replays.
+pub async fn finish(c: &mut Conn<'_>, api_key: Uuid, key: &str, status: i32, body: &str) -> anyhow::Result<()> {
+    let sql = "UPDATE idempotency_keys SET status = $1, body = $2 WHERE api_key_id = $3 AND key = $4";
+    on_conn!(c, c => sqlx::query(sql).bind(status).bind(body).bind(api_key).bind(key).execute(c).await.map(|r| r.rows_affected()))
+        .context("storing idempotent response")?;
+    Ok(())
+}
+
+/// Forget a reservation whose work failed unexpectedly, so it can be retried.
+pub async fn release(c: &mut Conn<'_>, api_key: Uuid, key: &str) -> anyhow::Result<()> {
+    let sql = "DELETE FROM idempotency_keys WHERE api_key_id = $1 AND key = $2 AND status = 0";
+    on_conn!(c, c => sqlx::query(sql).bind(api_key).bind(key).execute(c).await.map(|r| r.rows_affected()))
+        .context("releasing idempotency key")?;
     Ok(())
 }
 

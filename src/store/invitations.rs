@@ -430,3 +430,64 @@ pub async fn list(c: &mut Conn<'_>, q: &InvitationQuery) -> anyhow::Result<(Vec<
     .context("listing invitations")?;
     Ok((rows, total))
 }
+
+/// What the API filters invitations on; `after` is the keyset cursor
+/// (created_at, id) of the last row of the previous page.
+#[derive(Clone, Debug, Default)]
+pub struct ApiQuery {
+    pub status: Option<InvitationStatus>,
+    pub tenant: Option<Uuid>,
+    pub login_id: Option<String>,
+    pub created_after: Option<DateTime<Utc>>,
+    pub created_before: Option<DateTime<Utc>>,
+    pub scope: Option<Uuid>,
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+    pub now: Option<DateTime<Utc>>,
+    pub limit: i64,
+}
+
+/// Invitations newest first, a page at a time by keyset.
+pub async fn list_keyset(c: &mut Conn<'_>, q: &ApiQuery) -> anyhow::Result<Vec<Invitation>> {
+    use super::Arg;
+    let mut clauses: Vec<String> = Vec::new();
+    let mut args: Vec<Arg> = Vec::new();
+    let mut add = |clause: &str, values: Vec<Arg>| {
+        let mut clause = clause.to_string();
+        for v in values {
+            args.push(v);
+            clause = clause.replacen('?', &format!("${}", args.len()), 1);
+        }
+        clauses.push(clause);
+    };
+    let now = q.now.unwrap_or_else(Utc::now);
+    match q.status {
+        Some(InvitationStatus::Pending) => add("status = 'pending' AND expires_at > ?", vec![Arg::Time(now)]),
+        Some(InvitationStatus::Expired) => add("(status = 'expired' OR (status = 'pending' AND expires_at <= ?))", vec![Arg::Time(now)]),
+        Some(s) => add("status = ?", vec![Arg::Text(s.as_str().into())]),
+        None => {}
+    }
+    if let Some(t) = q.tenant {
+        add("tenant_id = ?", vec![Arg::Id(t)]);
+    }
+    if let Some(t) = q.scope {
+        add("tenant_id = ?", vec![Arg::Id(t)]);
+    }
+    if let Some(l) = &q.login_id {
+        add("login_id = ?", vec![Arg::Text(l.clone())]);
+    }
+    if let Some(t) = q.created_after {
+        add("created_at >= ?", vec![Arg::Time(t)]);
+    }
+    if let Some(t) = q.created_before {
+        add("created_at < ?", vec![Arg::Time(t)]);
+    }
+    if let Some((at, id)) = q.after {
+        add("(created_at < ? OR (created_at = ? AND id < ?))", vec![Arg::Time(at), Arg::Time(at), Arg::Id(id)]);
+    }
+    let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
+    args.push(Arg::Int(q.limit));
+    let sql = format!("SELECT {COLUMNS} FROM invitations {filter} ORDER BY created_at DESC, id DESC LIMIT ${}", args.len());
+    let rows: Vec<Row> = on_conn!(c, c => crate::bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &args).fetch_all(c).await)
+        .context("listing invitations")?;
+    rows.into_iter().map(Row::into_domain).collect()
+}

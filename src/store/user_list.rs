@@ -57,6 +57,9 @@ pub struct ListQuery {
     pub sort: Sort,
     pub offset: i64,
     pub limit: i64,
+    /// Keyset cursor for the API: rows after this (created_at, id), newest
+    /// first.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
 }
 
 /// One row of the users table.
@@ -134,6 +137,10 @@ fn filter(q: &ListQuery, sqlite: bool) -> (String, Vec<Arg>) {
     if let Some(scope) = q.scope {
         let p = next(Arg::Id(scope), &mut args);
         clauses.push(IN_TENANT.replace("$T", &p));
+    }
+    if let Some((at, id)) = q.after {
+        let (a, b, i) = (next(Arg::Time(at), &mut args), next(Arg::Time(at), &mut args), next(Arg::Id(id), &mut args));
+        clauses.push(format!("(u.created_at < {a} OR (u.created_at = {b} AND u.id < {i}))"));
     }
     let sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
     (sql, args)

@@ -40,6 +40,10 @@ pub async fn protect(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
+    // The API authenticates with bearer keys, never cookies: no CSRF there.
+    if req.path().starts_with("/api/") {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
     let existing = req.cookie(COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() == 43);
     let token = existing.clone().unwrap_or_else(|| Token::generate().as_str().to_string());
     req.extensions_mut().insert(CsrfToken(token.clone()));

@@ -3,6 +3,7 @@
 //! (CSRF, sessions, role guard, security headers).
 
 pub mod admin;
+pub mod api;
 pub mod auth;
 pub mod csrf;
 pub mod error;
@@ -34,5 +35,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/invite/{token}/refresh", web::post().to(invitee::request_fresh_link))
         .route("/welcome", web::get().to(invitee::welcome))
         .configure(admin::routes)
-        .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(error::AppError::NotFound) }));
+        .configure(api::routes)
+        .default_service(web::to(|req: actix_web::HttpRequest| async move {
+            if req.path().starts_with("/api/") {
+                actix_web::ResponseError::error_response(&api::problem::ApiError::no_route())
+            } else {
+                actix_web::ResponseError::error_response(&error::AppError::NotFound)
+            }
+        }));
 }

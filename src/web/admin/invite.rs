@@ -116,6 +116,7 @@ impl InviteValues {
                 lang: (!lang.is_empty()).then(|| lang.to_string()),
                 redirect_url: (!redirect.is_empty()).then(|| redirect.to_string()),
                 template_key: "invite".into(),
+                expires_in: None,
             }),
             _ => Err(errors),
         }

@@ -115,7 +115,7 @@ pub async fn retry_message(
         outbox::retry_now(&mut c.conn(), id, Utc::now()).await?
     };
     if retried {
-        state.wake_outbox.notify_one();
+        state.wake_outbox.notify_waiters();
         guard::flash(&g.session, "success", "The message will be sent again now.");
     } else {
         guard::flash(&g.session, "error", "That message was already delivered.");

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod bulk;
 pub mod catalog;
+pub mod integrations;
 pub mod invitation_actions;
 pub mod invitations_list;
 pub mod invite;
@@ -52,6 +53,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/roles", web::get().to(catalog::roles_page))
         .route("/admin/roles", web::post().to(catalog::create_role))
         .route("/admin/roles/{name}/delete", web::post().to(catalog::delete_role))
+        .route("/admin/api-keys", web::get().to(integrations::api_keys_page))
+        .route("/admin/api-keys", web::post().to(integrations::create_api_key))
+        .route("/admin/api-keys/{id}/revoke", web::post().to(integrations::revoke_api_key))
+        .route("/admin/api", web::get().to(integrations::api_reference))
+        .route("/admin/webhooks", web::get().to(integrations::webhooks_list))
+        .route("/admin/webhooks", web::post().to(integrations::create_webhook))
+        .route("/admin/webhooks/{id}", web::get().to(integrations::webhook_detail))
+        .route("/admin/webhooks/{id}/enabled", web::post().to(integrations::webhook_toggle))
+        .route("/admin/webhooks/{id}/delete", web::post().to(integrations::webhook_delete))
+        .route("/admin/webhooks/{id}/test", web::post().to(integrations::webhook_test))
+        .route("/admin/webhooks/{id}/deliveries/{delivery}/redeliver", web::post().to(integrations::webhook_redeliver))
         .route("/admin/mailbox", web::get().to(mailbox::mailbox_page))
         .route("/admin/outbox/{id}/retry", web::post().to(mailbox::retry_message));
 }

@@ -160,6 +160,7 @@ pub async fn list_users(
         sort,
         offset: (page_no - 1) * PAGE_SIZE,
         limit: PAGE_SIZE,
+        after: None,
     };
     let (listed, total) = user_list::list(&mut c.conn(), &q).await?;
     drop(c);

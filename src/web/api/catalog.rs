@@ -1,0 +1,138 @@
+//! `/api/v1/tenants` and `/api/v1/roles`: list, create, update, disable
+//! (tenants) or delete (roles).
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::caller::{ApiCaller, idempotent, json_response, parse_json};
+use super::problem::ApiError;
+use crate::domain::access::Capability;
+use crate::service::accounts;
+use crate::state::AppState;
+use crate::store::{audit, roles, tenants, tenants::Tenant};
+
+fn tenant_json(t: &Tenant) -> Value {
+    json!({ "id": t.id, "name": t.name, "slug": t.slug, "disabled": t.disabled, "allowed_domains": t.domains() })
+}
+
+pub async fn list_tenants(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ViewPeople, req.path()).await?;
+    let mut c = state.db.acquire().await?;
+    let all = tenants::list(&mut c.conn()).await?;
+    let data: Vec<Value> = all.iter().filter(|t| caller.access.covers(&[t.id])).map(tenant_json).collect();
+    Ok(json_response(StatusCode::OK, &json!({ "data": data })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantIn {
+    name: String,
+    slug: String,
+}
+
+pub async fn create_tenant(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ManageSettings, req.path()).await?;
+    idempotent(&state, &caller, &req, &body, || async {
+        let t: TenantIn = parse_json(&body)?;
+        let id = accounts::create_tenant(&state, &caller.actor, &t.name, &t.slug).await?;
+        let mut c = state.db.acquire().await?;
+        let tenant = tenants::find(&mut c.conn(), id).await?.ok_or_else(ApiError::not_found)?;
+        Ok((StatusCode::CREATED, tenant_json(&tenant)))
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TenantPatch {
+    name: Option<String>,
+    disabled: Option<bool>,
+    allowed_domains: Option<Vec<String>>,
+}
+
+pub async fn update_tenant(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<Uuid>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ManageSettings, req.path()).await?;
+    let patch: TenantPatch = parse_json(&body)?;
+    let current = {
+        let mut c = state.db.acquire().await?;
+        tenants::find(&mut c.conn(), *id).await?.ok_or_else(ApiError::not_found)?
+    };
+    let domains = patch.allowed_domains.map(|d| d.join(",")).unwrap_or(current.allowed_domains.clone());
+    accounts::update_tenant(
+        &state,
+        &caller.actor,
+        *id,
+        &patch.name.unwrap_or(current.name),
+        patch.disabled.unwrap_or(current.disabled),
+        &domains,
+    )
+    .await?;
+    let mut c = state.db.acquire().await?;
+    let tenant = tenants::find(&mut c.conn(), *id).await?.ok_or_else(ApiError::not_found)?;
+    Ok(json_response(StatusCode::OK, &tenant_json(&tenant)))
+}
+
+fn role_json(r: &roles::Role) -> Value {
+    json!({ "name": r.name, "description": r.description, "console": r.console, "scope": r.scope })
+}
+
+pub async fn list_roles(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ViewPeople, req.path()).await?;
+    let mut c = state.db.acquire().await?;
+    let data: Vec<Value> = roles::list(&mut c.conn()).await?.iter().map(role_json).collect();
+    Ok(json_response(StatusCode::OK, &json!({ "data": data })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleIn {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default = "project")]
+    scope: String,
+}
+
+fn project() -> String {
+    "project".into()
+}
+
+pub async fn create_role(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ManageSettings, req.path()).await?;
+    idempotent(&state, &caller, &req, &body, || async {
+        let r: RoleIn = parse_json(&body)?;
+        accounts::create_role(&state, &caller.actor, &r.name, &r.description, &r.scope).await?;
+        let mut c = state.db.acquire().await?;
+        let role = roles::find(&mut c.conn(), r.name.trim()).await?.ok_or_else(ApiError::not_found)?;
+        Ok((StatusCode::CREATED, role_json(&role)))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RolePatch {
+    description: String,
+}
+
+pub async fn update_role(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, name: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ManageSettings, req.path()).await?;
+    let patch: RolePatch = parse_json(&body)?;
+    let mut tx = state.db.begin().await?;
+    if !roles::update_description(&mut tx.conn(), &name, patch.description.trim()).await? {
+        return Err(ApiError::not_found());
+    }
+    audit::record(&mut tx.conn(), &caller.actor, "role.updated", &name, None, json!({ "description": patch.description })).await?;
+    tx.commit().await?;
+    let mut c = state.db.acquire().await?;
+    let role = roles::find(&mut c.conn(), &name).await?.ok_or_else(ApiError::not_found)?;
+    Ok(json_response(StatusCode::OK, &role_json(&role)))
+}
+
+pub async fn delete_role(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ManageSettings, req.path()).await?;
+    accounts::delete_role(&state, &caller.actor, &name).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

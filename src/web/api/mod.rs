@@ -1,0 +1,119 @@
+//! The JSON management API under `/api/v1`, authenticated with API keys.
+//! [`ROUTES`] is the one list of endpoints: the router is built from it
+//! and so is the OpenAPI document, so neither can miss one.
+
+mod caller;
+mod catalog;
+mod invitations;
+mod openapi;
+pub mod problem;
+mod users;
+
+use actix_web::{HttpResponse, Route, web};
+
+pub use openapi::document;
+
+/// One endpoint: how it is routed and how it is documented.
+pub struct ApiRoute {
+    pub id: &'static str,
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    /// The role capability it needs (for the docs; checked in the handler).
+    pub needs: &'static str,
+    pub request: Option<&'static str>,
+    pub response: Option<&'static str>,
+    pub status: u16,
+}
+
+macro_rules! routes {
+    ($($id:literal $method:literal $path:literal $needs:literal $req:expr, $resp:expr, $status:literal => $summary:literal;)*) => {
+        pub const ROUTES: &[ApiRoute] = &[
+            $(ApiRoute { id: $id, method: $method, path: $path, summary: $summary, needs: $needs, request: $req, response: $resp, status: $status },)*
+        ];
+    };
+}
+
+routes! {
+    "create_invitation" "POST" "/api/v1/invitations" "invite" Some("InvitationIn"), Some("Invitation"), 201 => "Create (and by default send) an invitation";
+    "create_invitation_batch" "POST" "/api/v1/invitations/batch" "invite" Some("InvitationBatchIn"), Some("InvitationBatchResult"), 200 => "Create up to 1,000 invitations, each with its own result";
+    "list_invitations" "GET" "/api/v1/invitations" "view_people" None, Some("InvitationPage"), 200 => "List and search invitations, newest first (cursor pagination)";
+    "get_invitation" "GET" "/api/v1/invitations/{id}" "view_people" None, Some("Invitation"), 200 => "Get one invitation";
+    "resend_invitation" "POST" "/api/v1/invitations/{id}/resend" "invite" None, Some("Invitation"), 200 => "Resend: fresh link, old links dead, expiry restarted";
+    "revoke_invitation" "POST" "/api/v1/invitations/{id}/revoke" "invite" None, Some("Invitation"), 200 => "Revoke an invitation";
+    "create_user" "POST" "/api/v1/users" "manage_users" Some("UserIn"), Some("User"), 201 => "Create an active user without an invitation";
+    "list_users" "GET" "/api/v1/users" "view_people" None, Some("UserPage"), 200 => "List and search users, newest first (cursor pagination)";
+    "get_user" "GET" "/api/v1/users/{id}" "view_people" None, Some("User"), 200 => "Get one user";
+    "update_user" "PATCH" "/api/v1/users/{id}" "manage_users" Some("UserPatch"), Some("User"), 200 => "Update names, external ID and custom attributes";
+    "delete_user" "DELETE" "/api/v1/users/{id}" "manage_users" None, None, 204 => "Delete a user, their sessions and invitations";
+    "add_login_id" "POST" "/api/v1/users/{id}/login-ids" "manage_users" Some("LoginIdIn"), Some("User"), 200 => "Add a login ID (unique across users)";
+    "remove_login_id" "DELETE" "/api/v1/users/{id}/login-ids/{login_id}" "manage_users" None, Some("User"), 200 => "Remove a login ID (not the last one)";
+    "set_roles" "PUT" "/api/v1/users/{id}/roles" "manage_users" Some("RolesIn"), Some("User"), 200 => "Set the project-level roles";
+    "add_tenant" "POST" "/api/v1/users/{id}/tenants" "manage_users" Some("TenantMembershipIn"), Some("User"), 200 => "Add to a tenant, with roles held in it";
+    "remove_tenant" "DELETE" "/api/v1/users/{id}/tenants/{tenant_id}" "manage_users" None, Some("User"), 200 => "Remove from a tenant and its roles";
+    "activate_user" "POST" "/api/v1/users/{id}/activate" "manage_users" None, Some("User"), 200 => "Activate (pending invitations expire)";
+    "deactivate_user" "POST" "/api/v1/users/{id}/deactivate" "manage_users" None, Some("User"), 200 => "Deactivate (sessions end, links die)";
+    "log_out_user" "POST" "/api/v1/users/{id}/logout" "manage_users" None, Some("SessionsEnded"), 200 => "End all of a user's sessions";
+    "list_tenants" "GET" "/api/v1/tenants" "view_people" None, Some("TenantList"), 200 => "List tenants";
+    "create_tenant" "POST" "/api/v1/tenants" "manage_settings" Some("TenantIn"), Some("Tenant"), 201 => "Create a tenant";
+    "update_tenant" "PATCH" "/api/v1/tenants/{id}" "manage_settings" Some("TenantPatch"), Some("Tenant"), 200 => "Rename, disable or set the email-domain allow-list";
+    "list_roles" "GET" "/api/v1/roles" "view_people" None, Some("RoleList"), 200 => "List the roles catalog";
+    "create_role" "POST" "/api/v1/roles" "manage_settings" Some("RoleIn"), Some("Role"), 201 => "Create a project or tenant role";
+    "update_role" "PATCH" "/api/v1/roles/{name}" "manage_settings" Some("RolePatch"), Some("Role"), 200 => "Change a role's description";
+    "delete_role" "DELETE" "/api/v1/roles/{name}" "manage_settings" None, None, 204 => "Delete a catalog role (not a console role)";
+}
+
+fn handler(r: &ApiRoute) -> Route {
+    let route = match r.method {
+        "GET" => web::get(),
+        "POST" => web::post(),
+        "PUT" => web::put(),
+        "PATCH" => web::patch(),
+        "DELETE" => web::delete(),
+        other => panic!("unsupported method {other} for {}", r.id),
+    };
+    match r.id {
+        "create_invitation" => route.to(invitations::create),
+        "create_invitation_batch" => route.to(invitations::create_batch),
+        "list_invitations" => route.to(invitations::list),
+        "get_invitation" => route.to(invitations::get),
+        "resend_invitation" => route.to(invitations::resend),
+        "revoke_invitation" => route.to(invitations::revoke),
+        "create_user" => route.to(users::create),
+        "list_users" => route.to(users::list),
+        "get_user" => route.to(users::get),
+        "update_user" => route.to(users::update),
+        "delete_user" => route.to(users::delete),
+        "add_login_id" => route.to(users::add_login_id),
+        "remove_login_id" => route.to(users::remove_login_id),
+        "set_roles" => route.to(users::set_roles),
+        "add_tenant" => route.to(users::add_tenant),
+        "remove_tenant" => route.to(users::remove_tenant),
+        "activate_user" => route.to(users::activate),
+        "deactivate_user" => route.to(users::deactivate),
+        "log_out_user" => route.to(users::log_out),
+        "list_tenants" => route.to(catalog::list_tenants),
+        "create_tenant" => route.to(catalog::create_tenant),
+        "update_tenant" => route.to(catalog::update_tenant),
+        "list_roles" => route.to(catalog::list_roles),
+        "create_role" => route.to(catalog::create_role),
+        "update_role" => route.to(catalog::update_role),
+        "delete_role" => route.to(catalog::delete_role),
+        other => panic!("API route {other} has no handler"),
+    }
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    // Paths with a literal segment first, so `/invitations/batch` is not
+    // taken for `/invitations/{id}`.
+    let mut ordered: Vec<&ApiRoute> = ROUTES.iter().collect();
+    ordered.sort_by_key(|r| r.path.matches('{').count());
+    for r in ordered {
+        cfg.route(r.path, handler(r));
+    }
+    cfg.route("/api/openapi.json", web::get().to(openapi_json));
+}
+
+async fn openapi_json(state: web::Data<crate::state::AppState>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(document(&state.config.base_url).to_string())
+}

@@ -1,0 +1,270 @@
+//! `/api/v1/users`: create without invitation, get, list, update
+//! attributes, login IDs, roles and tenants, activate, deactivate, delete,
+//! log out everywhere.
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::caller::{ApiCaller, idempotent, json_response, parse_json};
+use super::invitations::{decode_cursor, encode_cursor, page_limit};
+use super::problem::ApiError;
+use crate::domain::{access::Capability, user::UserStatus};
+use crate::service::{FieldError, accounts, people};
+use crate::state::AppState;
+use crate::store::{user_list, users};
+
+async fn user_json(state: &AppState, id: Uuid) -> Result<Value, ApiError> {
+    let mut c = state.db.acquire().await?;
+    let u = users::find(&mut c.conn(), id).await?.ok_or_else(ApiError::not_found)?;
+    let login_ids = users::login_ids_of(&mut c.conn(), id).await?;
+    let roles: Vec<Value> = users::role_grants_of(&mut c.conn(), id).await?.into_iter().map(|(role, tenant)| json!({ "role": role, "tenant_id": tenant })).collect();
+    let tenants = users::tenant_ids_of(&mut c.conn(), id).await?;
+    Ok(json!({
+        "id": u.id,
+        "login_ids": login_ids,
+        "given_name": u.given_name,
+        "family_name": u.family_name,
+        "display_name": u.display_name,
+        "external_id": u.external_id,
+        "custom_attributes": u.custom_attributes,
+        "status": u.status.as_str(),
+        "roles": roles,
+        "tenants": tenants,
+        "created_at": u.created_at,
+        "last_login_at": u.last_login_at,
+    }))
+}
+
+/// The user id, if this caller may see the user (another tenant's is 404).
+async fn visible(state: &AppState, caller: &ApiCaller, id: &str) -> Result<Uuid, ApiError> {
+    let id: Uuid = id.parse().map_err(|_| ApiError::not_found())?;
+    let mut c = state.db.acquire().await?;
+    users::find(&mut c.conn(), id).await?.ok_or_else(ApiError::not_found)?;
+    accounts::ensure_visible(&mut c.conn(), &caller.access, id).await?;
+    Ok(id)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UserIn {
+    login_id: String,
+    #[serde(default)]
+    given_name: String,
+    #[serde(default)]
+    family_name: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    external_id: String,
+    #[serde(default)]
+    custom_attributes: serde_json::Map<String, Value>,
+}
+
+pub async fn create(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ManageUsers, req.path()).await?;
+    idempotent(&state, &caller, &req, &body, || async {
+        let u: UserIn = parse_json(&body)?;
+        let person = people::NewPerson {
+            login_id: u.login_id,
+            given_name: u.given_name,
+            family_name: u.family_name,
+            display_name: u.display_name,
+            external_id: u.external_id,
+            custom_attributes: u.custom_attributes,
+        };
+        let id = people::create_user(&state, &caller.actor, &caller.access, person).await?;
+        Ok((StatusCode::CREATED, user_json(&state, id).await?))
+    })
+    .await
+}
+
+pub async fn get(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ViewPeople, req.path()).await?;
+    let id = visible(&state, &caller, &id).await?;
+    Ok(json_response(StatusCode::OK, &user_json(&state, id).await?))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    q: Option<String>,
+    status: Option<String>,
+    tenant: Option<Uuid>,
+    role: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+pub async fn list(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, q: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ViewPeople, req.path()).await?;
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(UserStatus::parse(s).ok_or_else(|| {
+            ApiError::invalid(vec![FieldError { field: "status", message: "Use invited, invite_expired, active or disabled".into() }])
+        })?),
+    };
+    let limit = page_limit(q.limit)?;
+    let query = user_list::ListQuery {
+        search: q.q.clone().filter(|s| !s.trim().is_empty()),
+        status,
+        tenant: q.tenant,
+        role: q.role.clone().filter(|r| !r.is_empty()),
+        scope: caller.access.tenant_scope,
+        sort: user_list::Sort::Created,
+        offset: 0,
+        limit: limit + 1,
+        after: q.cursor.as_deref().map(decode_cursor).transpose()?,
+    };
+    let (mut rows, total) = {
+        let mut c = state.db.acquire().await?;
+        user_list::list(&mut c.conn(), &query).await?
+    };
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next = if more { rows.last().map(|u| encode_cursor(u.created_at, u.id)) } else { None };
+    let data: Vec<Value> = rows
+        .iter()
+        .map(|u| json!({ "id": u.id, "login_id": u.login_id, "name": u.name(), "status": u.status, "created_at": u.created_at, "last_login_at": u.last_login_at }))
+        .collect();
+    Ok(json_response(StatusCode::OK, &json!({ "data": data, "total": total, "next_cursor": next })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatch {
+    given_name: Option<String>,
+    family_name: Option<String>,
+    display_name: Option<String>,
+    external_id: Option<String>,
+    custom_attributes: Option<serde_json::Map<String, Value>>,
+}
+
+pub async fn update(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ManageUsers, req.path()).await?;
+    let id = visible(&state, &caller, &id).await?;
+    let patch: UserPatch = parse_json(&body)?;
+    let current = {
+        let mut c = state.db.acquire().await?;
+        users::find(&mut c.conn(), id).await?.ok_or_else(ApiError::not_found)?
+    };
+    let input = people::ProfileInput {
+        given_name: patch.given_name.unwrap_or(current.given_name),
+        family_name: patch.family_name.unwrap_or(current.family_name),
+        display_name: patch.display_name.unwrap_or(current.display_name),
+        external_id: patch.external_id.unwrap_or(current.external_id.unwrap_or_default()),
+        custom_attributes: patch.custom_attributes.unwrap_or(current.custom_attributes),
+    };
+    people::update_profile(&state, &caller.actor, &caller.access, id, input).await?;
+    Ok(json_response(StatusCode::OK, &user_json(&state, id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginIdIn {
+    login_id: String,
+}
+
+pub async fn add_login_id(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ManageUsers, req.path()).await?;
+    idempotent(&state, &caller, &req, &body, || async {
+        let id = visible(&state, &caller, &id).await?;
+        let input: LoginIdIn = parse_json(&body)?;
+        people::add_login_id(&state, &caller.actor, &caller.access, id, &input.login_id).await?;
+        Ok((StatusCode::OK, user_json(&state, id).await?))
+    })
+    .await
+}
+
+pub async fn remove_login_id(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ManageUsers, req.path()).await?;
+    let (id, login_id) = path.into_inner();
+    let id = visible(&state, &caller, &id).await?;
+    people::remove_login_id(&state, &caller.actor, &caller.access, id, &login_id).await?;
+    Ok(json_response(StatusCode::OK, &user_json(&state, id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RolesIn {
+    roles: Vec<String>,
+}
+
+/// Set the project-level roles (tenant memberships and roles stay).
+pub async fn set_roles(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ManageUsers, req.path()).await?;
+    let id = visible(&state, &caller, &id).await?;
+    let input: RolesIn = parse_json(&body)?;
+    let mut m = people::memberships_of(&state, id).await?;
+    m.roles = input.roles;
+    people::set_memberships(&state, &caller.actor, &caller.access, id, m).await?;
+    Ok(json_response(StatusCode::OK, &user_json(&state, id).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantIn {
+    tenant_id: Uuid,
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+/// Add the user to a tenant, with roles held in it.
+pub async fn add_tenant(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ManageUsers, req.path()).await?;
+    idempotent(&state, &caller, &req, &body, || async {
+        let id = visible(&state, &caller, &id).await?;
+        let input: TenantIn = parse_json(&body)?;
+        let mut m = people::memberships_of(&state, id).await?;
+        if !m.tenants.contains(&input.tenant_id) {
+            m.tenants.push(input.tenant_id);
+        }
+        m.tenant_roles.retain(|(t, _)| *t != input.tenant_id);
+        m.tenant_roles.extend(input.roles.into_iter().map(|r| (input.tenant_id, r)));
+        people::set_memberships(&state, &caller.actor, &caller.access, id, m).await?;
+        Ok((StatusCode::OK, user_json(&state, id).await?))
+    })
+    .await
+}
+
+pub async fn remove_tenant(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, path: web::Path<(String, Uuid)>) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ManageUsers, req.path()).await?;
+    let (id, tenant) = path.into_inner();
+    let id = visible(&state, &caller, &id).await?;
+    let mut m = people::memberships_of(&state, id).await?;
+    m.tenants.retain(|t| *t != tenant);
+    m.tenant_roles.retain(|(t, _)| *t != tenant);
+    people::set_memberships(&state, &caller.actor, &caller.access, id, m).await?;
+    Ok(json_response(StatusCode::OK, &user_json(&state, id).await?))
+}
+
+async fn set_active(state: &AppState, caller: &ApiCaller, id: &str, active: bool) -> Result<HttpResponse, ApiError> {
+    let id = visible(state, caller, id).await?;
+    accounts::set_active(state, &caller.actor, &caller.access, id, active).await?;
+    Ok(json_response(StatusCode::OK, &user_json(state, id).await?))
+}
+
+pub async fn activate(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ManageUsers, req.path()).await?;
+    set_active(&state, &caller, &id, true).await
+}
+
+pub async fn deactivate(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ManageUsers, req.path()).await?;
+    set_active(&state, &caller, &id, false).await
+}
+
+pub async fn delete(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ManageUsers, req.path()).await?;
+    let id = visible(&state, &caller, &id).await?;
+    people::delete_user(&state, &caller.actor, &caller.access, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn log_out(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::ManageUsers, req.path()).await?;
+    let id = visible(&state, &caller, &id).await?;
+    let n = people::log_out_everywhere(&state, &caller.actor, &caller.access, id).await?;
+    Ok(json_response(StatusCode::OK, &json!({ "sessions_ended": n })))
+}
