@@ -54,12 +54,11 @@ async fn view(c: &mut Conn<'_>, raw_token: &str) -> anyhow::Result<LinkView> {
     };
     let status = invitation.status_at(now);
     let live = status == InvitationStatus::Pending && link.state == LinkState::Live;
-    if live {
-        if let Some(tenant_id) = invitation.tenant_id
-            && tenants::find(c, tenant_id).await?.is_some_and(|t| t.disabled)
-        {
-            return Ok(LinkView::TenantDisabled);
-        }
+    if live
+        && let Some(tenant_id) = invitation.tenant_id
+        && tenants::find(c, tenant_id).await?.is_some_and(|t| t.disabled)
+    {
+        return Ok(LinkView::TenantDisabled);
     }
     Ok(match (status, link.state) {
         (InvitationStatus::Accepted, _) => LinkView::Accepted,

@@ -394,7 +394,9 @@ pub async fn create_user(state: &AppState, actor: &Actor, access: &Access, p: Ne
     };
     let id = match users::insert(&mut c, new, now).await {
         Ok(id) => id,
-        Err(e) if is_unique_violation(&e) => return Err(ServiceError::field("login_id", "This login ID already belongs to someone")),
+        Err(e) if is_unique_violation(&e) => {
+            return Err(ServiceError::field("login_id", "This login ID already belongs to someone"));
+        }
         Err(e) => return Err(e.into()),
     };
     if !p.display_name.trim().is_empty() || !p.external_id.trim().is_empty() {
@@ -411,7 +413,15 @@ pub async fn create_user(state: &AppState, actor: &Actor, access: &Access, p: Ne
     if let Some(t) = access.tenant_scope {
         users::add_tenant(&mut c, id, t).await?;
     }
-    audit::record(&mut c, actor, "user.created", login.as_str(), access.tenant_scope, json!({ "user_id": id, "status": "active" })).await?;
+    audit::record(
+        &mut c,
+        actor,
+        "user.created",
+        login.as_str(),
+        access.tenant_scope,
+        json!({ "user_id": id, "status": "active" }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -23,7 +23,13 @@ pub async fn find(c: &mut Conn<'_>, api_key: Uuid, key: &str) -> anyhow::Result<
 
 /// Reserve a key before doing the work (status 0 = in progress); false
 /// when it was already there, so two concurrent retries cannot both run.
-pub async fn reserve(c: &mut Conn<'_>, api_key: Uuid, key: &str, request_hash: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
+pub async fn reserve(
+    c: &mut Conn<'_>,
+    api_key: Uuid,
+    key: &str,
+    request_hash: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<bool> {
     let sql = "INSERT INTO idempotency_keys (api_key_id, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, 0, '', $4)
                ON CONFLICT (api_key_id, key) DO NOTHING";
     let n = on_conn!(c, c => sqlx::query(sql).bind(api_key).bind(key).bind(request_hash).bind(now)

@@ -462,7 +462,9 @@ pub async fn list_keyset(c: &mut Conn<'_>, q: &ApiQuery) -> anyhow::Result<Vec<I
     let now = q.now.unwrap_or_else(Utc::now);
     match q.status {
         Some(InvitationStatus::Pending) => add("status = 'pending' AND expires_at > ?", vec![Arg::Time(now)]),
-        Some(InvitationStatus::Expired) => add("(status = 'expired' OR (status = 'pending' AND expires_at <= ?))", vec![Arg::Time(now)]),
+        Some(InvitationStatus::Expired) => {
+            add("(status = 'expired' OR (status = 'pending' AND expires_at <= ?))", vec![Arg::Time(now)])
+        }
         Some(s) => add("status = ?", vec![Arg::Text(s.as_str().into())]),
         None => {}
     }
@@ -486,8 +488,10 @@ pub async fn list_keyset(c: &mut Conn<'_>, q: &ApiQuery) -> anyhow::Result<Vec<I
     }
     let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
     args.push(Arg::Int(q.limit));
-    let sql = format!("SELECT {COLUMNS} FROM invitations {filter} ORDER BY created_at DESC, id DESC LIMIT ${}", args.len());
-    let rows: Vec<Row> = on_conn!(c, c => crate::bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &args).fetch_all(c).await)
-        .context("listing invitations")?;
+    let sql =
+        format!("SELECT {COLUMNS} FROM invitations {filter} ORDER BY created_at DESC, id DESC LIMIT ${}", args.len());
+    let rows: Vec<Row> =
+        on_conn!(c, c => crate::bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &args).fetch_all(c).await)
+            .context("listing invitations")?;
     rows.into_iter().map(Row::into_domain).collect()
 }

@@ -54,6 +54,7 @@ pub async fn delete(c: &mut Conn<'_>, name: &str) -> anyhow::Result<bool> {
 
 pub async fn update_description(c: &mut Conn<'_>, name: &str, description: &str) -> anyhow::Result<bool> {
     let sql = "UPDATE roles SET description = $1 WHERE name = $2";
-    let n = on_conn!(c, c => sqlx::query(sql).bind(description).bind(name).execute(c).await.map(|r| r.rows_affected())).context("updating role")?;
+    let n = on_conn!(c, c => sqlx::query(sql).bind(description).bind(name).execute(c).await.map(|r| r.rows_affected()))
+        .context("updating role")?;
     Ok(n == 1)
 }

@@ -342,3 +342,50 @@ pub fn verdict(html: &str, login_id: &str) -> String {
     let text = cell.split_once('>').unwrap().1;
     text.split("</td>").next().unwrap().trim().to_string()
 }
+
+impl TestApp {
+    /// An API key with `role`, optionally for one tenant.
+    pub async fn api_key(&self, role: &str, tenant: Option<uuid::Uuid>) -> String {
+        let access = usher::domain::access::Access::from_roles(["admin"]);
+        let input = usher::service::api_keys::NewKeyInput {
+            name: format!("{role} key"),
+            role: role.into(),
+            tenant,
+            expires_in_days: None,
+        };
+        usher::service::api_keys::create(&self.state, &Actor::system(), &access, input).await.unwrap().0
+    }
+
+    /// Call the API; returns (status, JSON body or Null).
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        key: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        self.api_with(method, path, key, body, &[]).await
+    }
+
+    pub async fn api_with(
+        &self,
+        method: &str,
+        path: &str,
+        key: &str,
+        body: Option<serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.client.request(method, self.url(path)).header("authorization", format!("Bearer {key}"));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b.to_string());
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+    }
+}

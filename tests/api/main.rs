@@ -2,6 +2,8 @@
 //! set `USHER_TEST_POSTGRES` to run the same suite against PostgreSQL.
 
 mod access;
+mod api;
+mod audit;
 mod browser;
 mod bulk;
 mod helpers;
@@ -11,3 +13,5 @@ mod management;
 mod outbox;
 mod setup_and_login;
 mod smtp_sink;
+mod webhook_sink;
+mod webhooks;

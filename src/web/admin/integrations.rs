@@ -53,7 +53,13 @@ pub struct KeyForm {
     expires_in_days: String,
 }
 
-async fn keys_page(state: &AppState, g: &Guard<ManageSettings>, errors: FormErrors, name: String, new_key: Option<String>) -> Result<KeysPage, AppError> {
+async fn keys_page(
+    state: &AppState,
+    g: &Guard<ManageSettings>,
+    errors: FormErrors,
+    name: String,
+    new_key: Option<String>,
+) -> Result<KeysPage, AppError> {
     let mut c = state.db.acquire().await?;
     let all_tenants = tenants::list(&mut c.conn()).await?;
     let keys = key_store::list(&mut c.conn())
@@ -61,7 +67,11 @@ async fn keys_page(state: &AppState, g: &Guard<ManageSettings>, errors: FormErro
         .into_iter()
         .map(|k| KeyRow {
             id: k.id.to_string(),
-            tenant: k.tenant_id.and_then(|t| all_tenants.iter().find(|x| x.id == t)).map(|t| t.name.clone()).unwrap_or_else(|| "all".into()),
+            tenant: k
+                .tenant_id
+                .and_then(|t| all_tenants.iter().find(|x| x.id == t))
+                .map(|t| t.name.clone())
+                .unwrap_or_else(|| "all".into()),
             created: show_time(k.created_at),
             last_used: k.last_used_at.map(show_time).unwrap_or_else(|| "never".into()),
             expires: k.expires_at.map(show_time).unwrap_or_else(|| "never".into()),
@@ -72,28 +82,50 @@ async fn keys_page(state: &AppState, g: &Guard<ManageSettings>, errors: FormErro
         })
         .collect();
     let tenants = all_tenants.into_iter().map(|t| (t.id.to_string(), t.name)).collect();
-    Ok(KeysPage { page: g.page.clone(), keys, tenants, roles: ConsoleRole::ALL.map(ConsoleRole::as_str), errors, name, new_key })
+    Ok(KeysPage {
+        page: g.page.clone(),
+        keys,
+        tenants,
+        roles: ConsoleRole::ALL.map(ConsoleRole::as_str),
+        errors,
+        name,
+        new_key,
+    })
 }
 
 pub async fn api_keys_page(state: web::Data<AppState>, g: Guard<ManageSettings>) -> Result<HttpResponse, AppError> {
     render(StatusCode::OK, &keys_page(&state, &g, FormErrors::default(), String::new(), None).await?)
 }
 
-pub async fn create_api_key(state: web::Data<AppState>, g: Guard<ManageSettings>, form: web::Form<KeyForm>) -> Result<HttpResponse, AppError> {
+pub async fn create_api_key(
+    state: web::Data<AppState>,
+    g: Guard<ManageSettings>,
+    form: web::Form<KeyForm>,
+) -> Result<HttpResponse, AppError> {
     let f = form.into_inner();
     let expires = match f.expires_in_days.trim() {
         "" => Ok(None),
-        d => d.parse::<i64>().map(Some).map_err(|_| ServiceError::field("expires_in_days", "Enter a whole number of days")),
+        d => d
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| ServiceError::field("expires_in_days", "Enter a whole number of days")),
     };
     let result = match expires {
         Ok(expires_in_days) => {
-            let input = api_keys::NewKeyInput { name: f.name.clone(), role: f.role, tenant: f.tenant.parse().ok(), expires_in_days };
+            let input = api_keys::NewKeyInput {
+                name: f.name.clone(),
+                role: f.role,
+                tenant: f.tenant.parse().ok(),
+                expires_in_days,
+            };
             api_keys::create(&state, &g.actor, &g.access, input).await
         }
         Err(e) => Err(e),
     };
     match result {
-        Ok((key, _)) => render(StatusCode::OK, &keys_page(&state, &g, FormErrors::default(), String::new(), Some(key)).await?),
+        Ok((key, _)) => {
+            render(StatusCode::OK, &keys_page(&state, &g, FormErrors::default(), String::new(), Some(key)).await?)
+        }
         Err(e) => {
             let errors = FormErrors::from_service(e, "name")?;
             render(StatusCode::UNPROCESSABLE_ENTITY, &keys_page(&state, &g, errors, f.name, None).await?)
@@ -101,7 +133,11 @@ pub async fn create_api_key(state: web::Data<AppState>, g: Guard<ManageSettings>
     }
 }
 
-pub async fn revoke_api_key(state: web::Data<AppState>, g: Guard<ManageSettings>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn revoke_api_key(
+    state: web::Data<AppState>,
+    g: Guard<ManageSettings>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     api_keys::revoke(&state, &g.actor, parse_id(&id)?).await?;
     guard::flash(&g.session, "success", "API key revoked; it no longer works.");
     Ok(see_other("/admin/api-keys"))
@@ -125,12 +161,23 @@ pub struct WebhooksPage {
     pub new_secret: Option<(String, String)>,
 }
 
-async fn webhooks_page(state: &AppState, g: &Guard<ManageSettings>, errors: FormErrors, url: String, new_secret: Option<(String, String)>) -> Result<WebhooksPage, AppError> {
+async fn webhooks_page(
+    state: &AppState,
+    g: &Guard<ManageSettings>,
+    errors: FormErrors,
+    url: String,
+    new_secret: Option<(String, String)>,
+) -> Result<WebhooksPage, AppError> {
     let mut c = state.db.acquire().await?;
     let endpoints = webhooks::list_endpoints(&mut c.conn())
         .await?
         .into_iter()
-        .map(|e| EndpointRow { id: e.id.to_string(), url: e.url, events: e.events.replace(',', ", "), enabled: e.enabled })
+        .map(|e| EndpointRow {
+            id: e.id.to_string(),
+            url: e.url,
+            events: e.events.replace(',', ", "),
+            enabled: e.enabled,
+        })
         .collect();
     Ok(WebhooksPage { page: g.page.clone(), endpoints, events: hooks::EVENTS, errors, url, new_secret })
 }
@@ -139,7 +186,11 @@ pub async fn webhooks_list(state: web::Data<AppState>, g: Guard<ManageSettings>)
     render(StatusCode::OK, &webhooks_page(&state, &g, FormErrors::default(), String::new(), None).await?)
 }
 
-pub async fn create_webhook(state: web::Data<AppState>, g: Guard<ManageSettings>, body: web::Bytes) -> Result<HttpResponse, AppError> {
+pub async fn create_webhook(
+    state: web::Data<AppState>,
+    g: Guard<ManageSettings>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
     let mut url = String::new();
     let mut events = Vec::new();
     for (k, v) in url::form_urlencoded::parse(&body) {
@@ -150,7 +201,10 @@ pub async fn create_webhook(state: web::Data<AppState>, g: Guard<ManageSettings>
         }
     }
     match hooks::create_endpoint(&state, &g.actor, &url, &events).await {
-        Ok((_, secret)) => render(StatusCode::OK, &webhooks_page(&state, &g, FormErrors::default(), String::new(), Some((url, secret))).await?),
+        Ok((_, secret)) => render(
+            StatusCode::OK,
+            &webhooks_page(&state, &g, FormErrors::default(), String::new(), Some((url, secret))).await?,
+        ),
         Err(e) => {
             let errors = FormErrors::from_service(e, "url")?;
             render(StatusCode::UNPROCESSABLE_ENTITY, &webhooks_page(&state, &g, errors, url, None).await?)
@@ -178,7 +232,11 @@ pub struct WebhookDetailPage {
     pub deliveries: Vec<DeliveryRow>,
 }
 
-pub async fn webhook_detail(state: web::Data<AppState>, g: Guard<ManageSettings>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn webhook_detail(
+    state: web::Data<AppState>,
+    g: Guard<ManageSettings>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
     let mut c = state.db.acquire().await?;
     let e = webhooks::find_endpoint(&mut c.conn(), id).await?.ok_or(AppError::NotFound)?;
@@ -192,7 +250,12 @@ pub async fn webhook_detail(state: web::Data<AppState>, g: Guard<ManageSettings>
                 .filter(|a| a.delivery_id == d.id)
                 .map(|a| {
                     let code = a.status_code.map(|c| c.to_string()).unwrap_or_else(|| "no response".into());
-                    format!("{} · {code} · {} ms{}", show_time(a.at), a.duration_ms, a.error.as_deref().map(|e| format!(" · {e}")).unwrap_or_default())
+                    format!(
+                        "{} · {code} · {} ms{}",
+                        show_time(a.at),
+                        a.duration_ms,
+                        a.error.as_deref().map(|e| format!(" · {e}")).unwrap_or_default()
+                    )
                 })
                 .collect(),
             id: d.id.to_string(),
@@ -202,10 +265,25 @@ pub async fn webhook_detail(state: web::Data<AppState>, g: Guard<ManageSettings>
             created: show_time(d.created_at),
         })
         .collect();
-    render(StatusCode::OK, &WebhookDetailPage { page: g.page.clone(), id: id.to_string(), url: e.url, events: e.events, enabled: e.enabled, deliveries })
+    render(
+        StatusCode::OK,
+        &WebhookDetailPage {
+            page: g.page.clone(),
+            id: id.to_string(),
+            url: e.url,
+            events: e.events,
+            enabled: e.enabled,
+            deliveries,
+        },
+    )
 }
 
-fn done(g: &Guard<ManageSettings>, result: Result<(), ServiceError>, message: &str, back: &str) -> Result<HttpResponse, AppError> {
+fn done(
+    g: &Guard<ManageSettings>,
+    result: Result<(), ServiceError>,
+    message: &str,
+    back: &str,
+) -> Result<HttpResponse, AppError> {
     match result {
         Ok(()) => guard::flash(&g.session, "success", message),
         Err(ServiceError::Refused(m)) => guard::flash(&g.session, "error", m),
@@ -214,7 +292,12 @@ fn done(g: &Guard<ManageSettings>, result: Result<(), ServiceError>, message: &s
     Ok(see_other(back))
 }
 
-pub async fn webhook_toggle(state: web::Data<AppState>, g: Guard<ManageSettings>, id: web::Path<String>, form: web::Form<ToggleForm>) -> Result<HttpResponse, AppError> {
+pub async fn webhook_toggle(
+    state: web::Data<AppState>,
+    g: Guard<ManageSettings>,
+    id: web::Path<String>,
+    form: web::Form<ToggleForm>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
     let enable = form.enabled.as_deref() == Some("true");
     let r = hooks::set_enabled(&state, &g.actor, id, enable).await;
@@ -226,19 +309,31 @@ pub struct ToggleForm {
     enabled: Option<String>,
 }
 
-pub async fn webhook_delete(state: web::Data<AppState>, g: Guard<ManageSettings>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn webhook_delete(
+    state: web::Data<AppState>,
+    g: Guard<ManageSettings>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let r = hooks::delete_endpoint(&state, &g.actor, parse_id(&id)?).await;
     done(&g, r, "Webhook deleted.", "/admin/webhooks")
 }
 
-pub async fn webhook_test(state: web::Data<AppState>, g: Guard<ManageSettings>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn webhook_test(
+    state: web::Data<AppState>,
+    g: Guard<ManageSettings>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
     let r = hooks::send_test_event(&state, &g.actor, id).await;
     state.wake_outbox.notify_waiters();
     done(&g, r, "Test event queued.", &format!("/admin/webhooks/{id}"))
 }
 
-pub async fn webhook_redeliver(state: web::Data<AppState>, g: Guard<ManageSettings>, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+pub async fn webhook_redeliver(
+    state: web::Data<AppState>,
+    g: Guard<ManageSettings>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
     let (id, delivery) = path.into_inner();
     let r = hooks::redeliver(&state, &g.actor, parse_id(&delivery)?).await;
     state.wake_outbox.notify_waiters();

@@ -37,7 +37,14 @@ impl FromRequest for ApiCaller {
                 .ok_or_else(ApiError::unauthorized)?;
             let key = api_keys::authenticate(&state, presented).await?.ok_or_else(ApiError::unauthorized)?;
             let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-            let ua = req.headers().get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default().chars().take(200).collect();
+            let ua = req
+                .headers()
+                .get("user-agent")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .chars()
+                .take(200)
+                .collect();
             Ok(ApiCaller { access: api_keys::access_of(&key), actor: api_keys::actor_of(&key, ip, ua), key })
         })
     }
@@ -50,8 +57,15 @@ impl ApiCaller {
             return Ok(());
         }
         let mut c = state.db.acquire().await?;
-        audit::record(&mut c.conn(), &self.actor, "access.denied", path, self.access.tenant_scope, json!({ "capability": capability.as_str() }))
-            .await?;
+        audit::record(
+            &mut c.conn(),
+            &self.actor,
+            "access.denied",
+            path,
+            self.access.tenant_scope,
+            json!({ "capability": capability.as_str() }),
+        )
+        .await?;
         Err(ApiError::forbidden(capability.as_str()))
     }
 }
@@ -62,7 +76,13 @@ pub fn json_response(status: StatusCode, body: &serde_json::Value) -> HttpRespon
 
 /// Run a POST's work once per `Idempotency-Key`: a retry with the same key
 /// and body gets the first response back and changes nothing.
-pub async fn idempotent<F, Fut>(state: &AppState, caller: &ApiCaller, req: &HttpRequest, body: &[u8], work: F) -> Result<HttpResponse, ApiError>
+pub async fn idempotent<F, Fut>(
+    state: &AppState,
+    caller: &ApiCaller,
+    req: &HttpRequest,
+    body: &[u8],
+    work: F,
+) -> Result<HttpResponse, ApiError>
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(StatusCode, serde_json::Value), ApiError>>,
@@ -72,7 +92,10 @@ where
         return Ok(json_response(status, &value));
     };
     if key.is_empty() || key.len() > 200 {
-        return Err(ApiError::invalid(vec![crate::service::FieldError { field: "Idempotency-Key", message: "Use 1 to 200 characters".into() }]));
+        return Err(ApiError::invalid(vec![crate::service::FieldError {
+            field: "Idempotency-Key",
+            message: "Use 1 to 200 characters".into(),
+        }]));
     }
     let request_hash = hash_token(&format!("{} {}\n{}", req.method(), req.path(), String::from_utf8_lossy(body)));
     let reserved = {
@@ -91,11 +114,16 @@ where
                 "Idempotency-Key reused",
                 "This Idempotency-Key was used for a different request.",
             )),
-            Some(s) if s.status == 0 => Err(ApiError::conflict("A request with this Idempotency-Key is still in progress.")),
+            Some(s) if s.status == 0 => {
+                Err(ApiError::conflict("A request with this Idempotency-Key is still in progress."))
+            }
             Some(s) => {
                 let status = StatusCode::from_u16(s.status as u16).unwrap_or(StatusCode::OK);
                 let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
-                Ok(HttpResponse::build(status).content_type(content_type).insert_header(("idempotent-replayed", "true")).body(s.body))
+                Ok(HttpResponse::build(status)
+                    .content_type(content_type)
+                    .insert_header(("idempotent-replayed", "true"))
+                    .body(s.body))
             }
             None => Err(ApiError::conflict("Retry the request.")),
         };
@@ -109,8 +137,17 @@ where
             Ok(json_response(status, &value))
         }
         Err(e) if e.status.is_client_error() => {
-            let body = actix_web::body::to_bytes(actix_web::ResponseError::error_response(&e).into_body()).await.unwrap_or_default();
-            idempotency::finish(&mut c.conn(), caller.key.id, &key, e.status.as_u16() as i32, &String::from_utf8_lossy(&body)).await?;
+            let body = actix_web::body::to_bytes(actix_web::ResponseError::error_response(&e).into_body())
+                .await
+                .unwrap_or_default();
+            idempotency::finish(
+                &mut c.conn(),
+                caller.key.id,
+                &key,
+                e.status.as_u16() as i32,
+                &String::from_utf8_lossy(&body),
+            )
+            .await?;
             Err(e)
         }
         Err(e) => {

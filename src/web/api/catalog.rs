@@ -17,7 +17,11 @@ fn tenant_json(t: &Tenant) -> Value {
     json!({ "id": t.id, "name": t.name, "slug": t.slug, "disabled": t.disabled, "allowed_domains": t.domains() })
 }
 
-pub async fn list_tenants(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller) -> Result<HttpResponse, ApiError> {
+pub async fn list_tenants(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ViewPeople, req.path()).await?;
     let mut c = state.db.acquire().await?;
     let all = tenants::list(&mut c.conn()).await?;
@@ -32,7 +36,12 @@ pub struct TenantIn {
     slug: String,
 }
 
-pub async fn create_tenant(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn create_tenant(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageSettings, req.path()).await?;
     idempotent(&state, &caller, &req, &body, || async {
         let t: TenantIn = parse_json(&body)?;
@@ -52,7 +61,13 @@ pub struct TenantPatch {
     allowed_domains: Option<Vec<String>>,
 }
 
-pub async fn update_tenant(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<Uuid>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn update_tenant(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageSettings, req.path()).await?;
     let patch: TenantPatch = parse_json(&body)?;
     let current = {
@@ -78,7 +93,11 @@ fn role_json(r: &roles::Role) -> Value {
     json!({ "name": r.name, "description": r.description, "console": r.console, "scope": r.scope })
 }
 
-pub async fn list_roles(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller) -> Result<HttpResponse, ApiError> {
+pub async fn list_roles(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ViewPeople, req.path()).await?;
     let mut c = state.db.acquire().await?;
     let data: Vec<Value> = roles::list(&mut c.conn()).await?.iter().map(role_json).collect();
@@ -99,7 +118,12 @@ fn project() -> String {
     "project".into()
 }
 
-pub async fn create_role(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn create_role(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageSettings, req.path()).await?;
     idempotent(&state, &caller, &req, &body, || async {
         let r: RoleIn = parse_json(&body)?;
@@ -117,21 +141,40 @@ pub struct RolePatch {
     description: String,
 }
 
-pub async fn update_role(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, name: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn update_role(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    name: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageSettings, req.path()).await?;
     let patch: RolePatch = parse_json(&body)?;
     let mut tx = state.db.begin().await?;
     if !roles::update_description(&mut tx.conn(), &name, patch.description.trim()).await? {
         return Err(ApiError::not_found());
     }
-    audit::record(&mut tx.conn(), &caller.actor, "role.updated", &name, None, json!({ "description": patch.description })).await?;
+    audit::record(
+        &mut tx.conn(),
+        &caller.actor,
+        "role.updated",
+        &name,
+        None,
+        json!({ "description": patch.description }),
+    )
+    .await?;
     tx.commit().await?;
     let mut c = state.db.acquire().await?;
     let role = roles::find(&mut c.conn(), &name).await?.ok_or_else(ApiError::not_found)?;
     Ok(json_response(StatusCode::OK, &role_json(&role)))
 }
 
-pub async fn delete_role(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn delete_role(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    name: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageSettings, req.path()).await?;
     accounts::delete_role(&state, &caller.actor, &name).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -56,7 +56,11 @@ pub fn to_request(input: &InvitationIn) -> Result<service::InviteRequest, ApiErr
         login_id: input.login_id.clone(),
         given_name: input.given_name.clone(),
         family_name: input.family_name.clone(),
-        attributes: input.custom_attributes.iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect(),
+        attributes: input
+            .custom_attributes
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+            .collect(),
         roles: input.roles.clone(),
         tenants: input.tenants.iter().map(Uuid::to_string).collect(),
         send_now: input.send,
@@ -68,7 +72,10 @@ pub fn to_request(input: &InvitationIn) -> Result<service::InviteRequest, ApiErr
         None => None,
         Some(s) if (3600..=90 * 86_400).contains(&s) => Some(chrono::Duration::seconds(s)),
         Some(_) => {
-            errors.push(FieldError { field: "expires_in", message: "Use 3600 (1 hour) to 7776000 (90 days) seconds".into() });
+            errors.push(FieldError {
+                field: "expires_in",
+                message: "Use 3600 (1 hour) to 7776000 (90 days) seconds".into(),
+            });
             None
         }
     };
@@ -125,7 +132,12 @@ async fn create_one(state: &AppState, caller: &ApiCaller, input: &InvitationIn) 
     Ok(invitation_json(&inv, created.unsent_link.as_deref()))
 }
 
-pub async fn create(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::Invite, req.path()).await?;
     idempotent(&state, &caller, &req, &body, || async {
         let input: InvitationIn = parse_json(&body)?;
@@ -141,7 +153,12 @@ pub struct BatchIn {
 }
 
 /// Up to 1,000 invitations; each item succeeds or fails on its own.
-pub async fn create_batch(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn create_batch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::Invite, req.path()).await?;
     idempotent(&state, &caller, &req, &body, || async {
         let batch: BatchIn = parse_json(&body)?;
@@ -183,7 +200,12 @@ pub fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
 }
 
 pub fn decode_cursor(raw: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
-    let bad = || ApiError::invalid(vec![FieldError { field: "cursor", message: "Use the next_cursor of a previous page".into() }]);
+    let bad = || {
+        ApiError::invalid(vec![FieldError {
+            field: "cursor",
+            message: "Use the next_cursor of a previous page".into(),
+        }])
+    };
     let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
     let (at, id) = text.split_once('|').ok_or_else(bad)?;
     Ok((DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc), id.parse().map_err(|_| bad())?))
@@ -196,19 +218,29 @@ pub fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
     }
 }
 
-pub async fn list(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, q: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ViewPeople, req.path()).await?;
     let status = match q.status.as_deref() {
         None | Some("") => None,
         Some(s) => Some(InvitationStatus::parse(s).ok_or_else(|| {
-            ApiError::invalid(vec![FieldError { field: "status", message: "Use pending, accepted, expired, revoked or declined".into() }])
+            ApiError::invalid(vec![FieldError {
+                field: "status",
+                message: "Use pending, accepted, expired, revoked or declined".into(),
+            }])
         })?),
     };
     let limit = page_limit(q.limit)?;
     let query = invitations::ApiQuery {
         status,
         tenant: q.tenant,
-        login_id: q.login_id.as_deref().map(|l| crate::domain::login_id::LoginId::parse(l).map(|l| l.to_string()).unwrap_or_else(|_| l.to_string())),
+        login_id: q.login_id.as_deref().map(|l| {
+            crate::domain::login_id::LoginId::parse(l).map(|l| l.to_string()).unwrap_or_else(|_| l.to_string())
+        }),
         created_after: q.created_after,
         created_before: q.created_before,
         scope: caller.access.tenant_scope,
@@ -236,13 +268,24 @@ async fn visible(state: &AppState, caller: &ApiCaller, id: &str) -> Result<Invit
     Ok(inv)
 }
 
-pub async fn get(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ViewPeople, req.path()).await?;
     let inv = visible(&state, &caller, &id).await?;
     Ok(json_response(StatusCode::OK, &invitation_json(&inv, None)))
 }
 
-pub async fn resend(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn resend(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::Invite, req.path()).await?;
     idempotent(&state, &caller, &req, &body, || async {
         let inv = visible(&state, &caller, &id).await?;
@@ -253,7 +296,13 @@ pub async fn resend(req: HttpRequest, state: web::Data<AppState>, caller: ApiCal
     .await
 }
 
-pub async fn revoke(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn revoke(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::Invite, req.path()).await?;
     idempotent(&state, &caller, &req, &body, || async {
         let inv = visible(&state, &caller, &id).await?;

@@ -125,7 +125,10 @@ fn schemas() -> Value {
 
 fn query_parameters(id: &str) -> Vec<Value> {
     let q = |name: &str, schema: Value| json!({ "name": name, "in": "query", "required": false, "schema": schema });
-    let common = [q("limit", json!({ "type": "integer", "minimum": 1, "maximum": 500 })), q("cursor", json!({ "type": "string" }))];
+    let common = [
+        q("limit", json!({ "type": "integer", "minimum": 1, "maximum": 500 })),
+        q("cursor", json!({ "type": "string" })),
+    ];
     match id {
         "list_invitations" => [
             q("status", json!({ "enum": ["pending", "accepted", "expired", "revoked", "declined"] })),
@@ -163,7 +166,11 @@ pub fn document(base_url: &str) -> Value {
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| {
-                let schema = if name.ends_with("id") && name != "login_id" { json!({ "type": "string", "format": "uuid" }) } else { json!({ "type": "string" }) };
+                let schema = if name.ends_with("id") && name != "login_id" {
+                    json!({ "type": "string", "format": "uuid" })
+                } else {
+                    json!({ "type": "string" })
+                };
                 json!({ "name": name, "in": "path", "required": true, "schema": schema })
             })
             .collect();
@@ -174,7 +181,9 @@ pub fn document(base_url: &str) -> Value {
         }
         let mut responses = Map::new();
         let ok = match r.response {
-            Some(schema) => json!({ "description": "Success", "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } }),
+            Some(schema) => {
+                json!({ "description": "Success", "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
+            }
             None => json!({ "description": "Done" }),
         };
         responses.insert(r.status.to_string(), ok);

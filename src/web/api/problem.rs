@@ -27,30 +27,56 @@ impl ApiError {
     }
 
     pub fn unauthorized() -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized", "Send a valid API key as `Authorization: Bearer <key>`.")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Unauthorized",
+            "Send a valid API key as `Authorization: Bearer <key>`.",
+        )
     }
 
     pub fn forbidden(what: &str) -> Self {
-        Self::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", format!("This API key's role does not allow {what}."))
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Forbidden",
+            format!("This API key's role does not allow {what}."),
+        )
     }
 
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not-found", "Not found", "There is no such resource, or this key may not see it.")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            "Not found",
+            "There is no such resource, or this key may not see it.",
+        )
     }
 
     pub fn no_route() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "no-such-endpoint", "No such endpoint", "See /api/openapi.json for the endpoints.")
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "no-such-endpoint",
+            "No such endpoint",
+            "See /api/openapi.json for the endpoints.",
+        )
     }
 
     pub fn invalid(errors: Vec<FieldError>) -> Self {
         let detail = errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ");
         let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid request", detail);
-        e.errors = errors.into_iter().map(|f| FieldProblem { field: f.field.to_string(), message: f.message }).collect();
+        e.errors =
+            errors.into_iter().map(|f| FieldProblem { field: f.field.to_string(), message: f.message }).collect();
         e
     }
 
     pub fn bad_json(err: &serde_json::Error) -> Self {
-        let mut e = Self::new(StatusCode::BAD_REQUEST, "bad-json", "The body is not valid JSON for this endpoint", err.to_string());
+        let mut e = Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad-json",
+            "The body is not valid JSON for this endpoint",
+            err.to_string(),
+        );
         e.errors.push(FieldProblem { field: "body".into(), message: err.to_string() });
         e
     }
@@ -81,7 +107,12 @@ impl From<ServiceError> for ApiError {
 impl From<anyhow::Error> for ApiError {
     fn from(e: anyhow::Error) -> Self {
         tracing::error!(error = ?e, "API request failed");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "An unexpected error happened; it has been logged.")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "An unexpected error happened; it has been logged.",
+        )
     }
 }
 

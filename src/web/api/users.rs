@@ -19,7 +19,11 @@ async fn user_json(state: &AppState, id: Uuid) -> Result<Value, ApiError> {
     let mut c = state.db.acquire().await?;
     let u = users::find(&mut c.conn(), id).await?.ok_or_else(ApiError::not_found)?;
     let login_ids = users::login_ids_of(&mut c.conn(), id).await?;
-    let roles: Vec<Value> = users::role_grants_of(&mut c.conn(), id).await?.into_iter().map(|(role, tenant)| json!({ "role": role, "tenant_id": tenant })).collect();
+    let roles: Vec<Value> = users::role_grants_of(&mut c.conn(), id)
+        .await?
+        .into_iter()
+        .map(|(role, tenant)| json!({ "role": role, "tenant_id": tenant }))
+        .collect();
     let tenants = users::tenant_ids_of(&mut c.conn(), id).await?;
     Ok(json!({
         "id": u.id,
@@ -62,7 +66,12 @@ pub struct UserIn {
     custom_attributes: serde_json::Map<String, Value>,
 }
 
-pub async fn create(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageUsers, req.path()).await?;
     idempotent(&state, &caller, &req, &body, || async {
         let u: UserIn = parse_json(&body)?;
@@ -80,7 +89,12 @@ pub async fn create(req: HttpRequest, state: web::Data<AppState>, caller: ApiCal
     .await
 }
 
-pub async fn get(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ViewPeople, req.path()).await?;
     let id = visible(&state, &caller, &id).await?;
     Ok(json_response(StatusCode::OK, &user_json(&state, id).await?))
@@ -97,12 +111,20 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-pub async fn list(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, q: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ViewPeople, req.path()).await?;
     let status = match q.status.as_deref() {
         None | Some("") => None,
         Some(s) => Some(UserStatus::parse(s).ok_or_else(|| {
-            ApiError::invalid(vec![FieldError { field: "status", message: "Use invited, invite_expired, active or disabled".into() }])
+            ApiError::invalid(vec![FieldError {
+                field: "status",
+                message: "Use invited, invite_expired, active or disabled".into(),
+            }])
         })?),
     };
     let limit = page_limit(q.limit)?;
@@ -141,7 +163,13 @@ pub struct UserPatch {
     custom_attributes: Option<serde_json::Map<String, Value>>,
 }
 
-pub async fn update(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn update(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageUsers, req.path()).await?;
     let id = visible(&state, &caller, &id).await?;
     let patch: UserPatch = parse_json(&body)?;
@@ -166,7 +194,13 @@ pub struct LoginIdIn {
     login_id: String,
 }
 
-pub async fn add_login_id(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn add_login_id(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageUsers, req.path()).await?;
     idempotent(&state, &caller, &req, &body, || async {
         let id = visible(&state, &caller, &id).await?;
@@ -177,7 +211,12 @@ pub async fn add_login_id(req: HttpRequest, state: web::Data<AppState>, caller: 
     .await
 }
 
-pub async fn remove_login_id(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+pub async fn remove_login_id(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageUsers, req.path()).await?;
     let (id, login_id) = path.into_inner();
     let id = visible(&state, &caller, &id).await?;
@@ -192,7 +231,13 @@ pub struct RolesIn {
 }
 
 /// Set the project-level roles (tenant memberships and roles stay).
-pub async fn set_roles(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn set_roles(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageUsers, req.path()).await?;
     let id = visible(&state, &caller, &id).await?;
     let input: RolesIn = parse_json(&body)?;
@@ -211,7 +256,13 @@ pub struct TenantIn {
 }
 
 /// Add the user to a tenant, with roles held in it.
-pub async fn add_tenant(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+pub async fn add_tenant(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageUsers, req.path()).await?;
     idempotent(&state, &caller, &req, &body, || async {
         let id = visible(&state, &caller, &id).await?;
@@ -228,7 +279,12 @@ pub async fn add_tenant(req: HttpRequest, state: web::Data<AppState>, caller: Ap
     .await
 }
 
-pub async fn remove_tenant(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, path: web::Path<(String, Uuid)>) -> Result<HttpResponse, ApiError> {
+pub async fn remove_tenant(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    path: web::Path<(String, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageUsers, req.path()).await?;
     let (id, tenant) = path.into_inner();
     let id = visible(&state, &caller, &id).await?;
@@ -245,24 +301,44 @@ async fn set_active(state: &AppState, caller: &ApiCaller, id: &str, active: bool
     Ok(json_response(StatusCode::OK, &user_json(state, id).await?))
 }
 
-pub async fn activate(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn activate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageUsers, req.path()).await?;
     set_active(&state, &caller, &id, true).await
 }
 
-pub async fn deactivate(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn deactivate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageUsers, req.path()).await?;
     set_active(&state, &caller, &id, false).await
 }
 
-pub async fn delete(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageUsers, req.path()).await?;
     let id = visible(&state, &caller, &id).await?;
     people::delete_user(&state, &caller.actor, &caller.access, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub async fn log_out(req: HttpRequest, state: web::Data<AppState>, caller: ApiCaller, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn log_out(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageUsers, req.path()).await?;
     let id = visible(&state, &caller, &id).await?;
     let n = people::log_out_everywhere(&state, &caller.actor, &caller.access, id).await?;
