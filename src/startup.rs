@@ -73,6 +73,8 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .app_data(crate::web::forms::form_config())
+                .app_data(crate::web::forms::query_config())
+                .app_data(crate::web::forms::path_config())
                 // Bulk CSV uploads (5 MiB) plus multipart overhead.
                 .app_data(web::PayloadConfig::new(6 * 1024 * 1024))
                 .wrap(from_fn(crate::web::csrf::protect))

@@ -34,6 +34,33 @@ impl FormErrors {
     }
 }
 
+/// Malformed query strings and paths: problem+json under /api, a page
+/// elsewhere (never actix's plain-text default).
+fn extractor_error(message: String, req: &actix_web::HttpRequest) -> actix_web::Error {
+    if req.path().starts_with("/api/") {
+        let mut e = crate::web::api::problem::ApiError::new(
+            actix_web::http::StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Bad request",
+            message,
+        );
+        e.errors.push(crate::web::api::problem::FieldProblem { field: "query".into(), message: e.detail.clone() });
+        e.into()
+    } else {
+        AppError::BadRequest(message).into()
+    }
+}
+
+pub fn query_config() -> actix_web::web::QueryConfig {
+    actix_web::web::QueryConfig::default()
+        .error_handler(|err, req| extractor_error(format!("The address could not be read: {err}"), req))
+}
+
+pub fn path_config() -> actix_web::web::PathConfig {
+    actix_web::web::PathConfig::default()
+        .error_handler(|err, req| extractor_error(format!("The address could not be read: {err}"), req))
+}
+
 pub fn form_config() -> FormConfig {
     FormConfig::default()
         .limit(64 * 1024)

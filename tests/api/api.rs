@@ -25,6 +25,18 @@ async fn every_route_is_in_the_openapi_document_and_answers() {
         assert_ne!(problem["title"], "No such endpoint", "{} {} is routed", r.method, r.path);
         assert_ne!(status, 405, "{} {}", r.method, r.path);
     }
+    // A support key is refused every route that needs more than it holds.
+    let support = app.api_key("user_invite", None).await;
+    for r in usher::web::api::ROUTES.iter().filter(|r| r.needs.starts_with("manage_")) {
+        let path = r
+            .path
+            .replace("{id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{tenant_id}", &uuid::Uuid::new_v4().to_string())
+            .replace("{login_id}", "x@example.com")
+            .replace("{name}", "no-such-role");
+        let (status, _) = app.api(r.method, &path, &support, r.request.map(|_| json!({}))).await;
+        assert_eq!(status, 403, "user_invite is refused {} {}", r.method, r.path);
+    }
     let (status, problem) = app.api("GET", "/api/v1/nothing-here", &key, None).await;
     assert_eq!((status, problem["title"].as_str()), (404, Some("No such endpoint")));
 }

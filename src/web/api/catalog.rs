@@ -65,10 +65,12 @@ pub async fn update_tenant(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
-    id: web::Path<Uuid>,
+    id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageSettings, req.path()).await?;
+    let id: Uuid = id.parse().map_err(|_| ApiError::not_found())?;
+    let id = &id;
     let patch: TenantPatch = parse_json(&body)?;
     let current = {
         let mut c = state.db.acquire().await?;

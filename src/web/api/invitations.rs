@@ -238,13 +238,13 @@ pub async fn list(
     let query = invitations::ApiQuery {
         status,
         tenant: q.tenant,
-        login_id: q.login_id.as_deref().map(|l| {
+        login_id: q.login_id.as_deref().filter(|l| !l.is_empty()).map(|l| {
             crate::domain::login_id::LoginId::parse(l).map(|l| l.to_string()).unwrap_or_else(|_| l.to_string())
         }),
         created_after: q.created_after,
         created_before: q.created_before,
         scope: caller.access.tenant_scope,
-        after: q.cursor.as_deref().map(decode_cursor).transpose()?,
+        after: q.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?,
         now: None,
         limit: limit + 1,
     };

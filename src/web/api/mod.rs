@@ -106,10 +106,30 @@ fn handler(r: &ApiRoute) -> Route {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Paths with a literal segment first, so `/invitations/batch` is not
     // taken for `/invitations/{id}`.
-    let mut ordered: Vec<&ApiRoute> = ROUTES.iter().collect();
-    ordered.sort_by_key(|r| r.path.matches('{').count());
-    for r in ordered {
-        cfg.route(r.path, handler(r));
+    let mut paths: Vec<&str> = ROUTES.iter().map(|r| r.path).collect();
+    paths.sort_by_key(|p| p.matches('{').count());
+    paths.dedup();
+    for path in paths {
+        let allow = ROUTES.iter().filter(|r| r.path == path).map(|r| r.method).collect::<Vec<_>>().join(", ");
+        let mut resource = web::resource(path).default_service(web::to(move || {
+            let allow = allow.clone();
+            async move {
+                let mut response = actix_web::ResponseError::error_response(&problem::ApiError::new(
+                    actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+                    "method-not-allowed",
+                    "Method not allowed",
+                    format!("This path accepts {allow}."),
+                ));
+                if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allow) {
+                    response.headers_mut().insert(actix_web::http::header::ALLOW, value);
+                }
+                response
+            }
+        }));
+        for r in ROUTES.iter().filter(|r| r.path == path) {
+            resource = resource.route(handler(r));
+        }
+        cfg.service(resource);
     }
     cfg.route("/api/openapi.json", web::get().to(openapi_json));
 }

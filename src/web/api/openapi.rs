@@ -5,6 +5,9 @@ use serde_json::{Map, Value, json};
 
 use super::ROUTES;
 
+/// What a login ID looks like: an email address or an E.164 phone number.
+const LOGIN_ID: &str = r"^([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|\+[1-9][0-9]{7,14})$";
+
 fn schemas() -> Value {
     let uuid = json!({ "type": "string", "format": "uuid" });
     let time = json!({ "type": "string", "format": "date-time" });
@@ -57,7 +60,7 @@ fn schemas() -> Value {
         "InvitationIn": {
             "type": "object", "required": ["login_id"], "additionalProperties": false,
             "properties": {
-                "login_id": { "type": "string", "description": "Email address, or phone number in E.164" },
+                "login_id": { "type": "string", "pattern": LOGIN_ID, "description": "Email address, or phone number in E.164" },
                 "given_name": { "type": "string" }, "family_name": { "type": "string" },
                 "custom_attributes": { "type": "object" },
                 "roles": { "type": "array", "items": { "type": "string" } },
@@ -88,7 +91,7 @@ fn schemas() -> Value {
         "User": user,
         "UserIn": {
             "type": "object", "required": ["login_id"], "additionalProperties": false,
-            "properties": { "login_id": { "type": "string" }, "given_name": { "type": "string" }, "family_name": { "type": "string" },
+            "properties": { "login_id": { "type": "string", "pattern": LOGIN_ID }, "given_name": { "type": "string" }, "family_name": { "type": "string" },
                 "display_name": { "type": "string" }, "external_id": { "type": "string" }, "custom_attributes": { "type": "object" } }
         },
         "UserPatch": {
@@ -102,7 +105,7 @@ fn schemas() -> Value {
                 "data": { "type": "array", "items": { "type": "object", "properties": { "id": uuid, "login_id": { "type": "string" },
                     "name": { "type": "string" }, "status": { "type": "string" }, "created_at": time, "last_login_at": opt_time } } } }
         },
-        "LoginIdIn": { "type": "object", "required": ["login_id"], "additionalProperties": false, "properties": { "login_id": { "type": "string" } } },
+        "LoginIdIn": { "type": "object", "required": ["login_id"], "additionalProperties": false, "properties": { "login_id": { "type": "string", "pattern": LOGIN_ID } } },
         "RolesIn": { "type": "object", "required": ["roles"], "additionalProperties": false, "properties": { "roles": { "type": "array", "items": { "type": "string" } } } },
         "TenantMembershipIn": {
             "type": "object", "required": ["tenant_id"], "additionalProperties": false,
@@ -111,13 +114,14 @@ fn schemas() -> Value {
         "SessionsEnded": { "type": "object", "properties": { "sessions_ended": { "type": "integer" } } },
         "Tenant": tenant,
         "TenantIn": { "type": "object", "required": ["name", "slug"], "additionalProperties": false,
-            "properties": { "name": { "type": "string" }, "slug": { "type": "string", "pattern": "^[a-z0-9-]{1,50}$" } } },
+            "properties": { "name": { "type": "string", "minLength": 1, "maxLength": 100 }, "slug": { "type": "string", "pattern": "^[a-z0-9-]{1,50}$" } } },
         "TenantPatch": { "type": "object", "additionalProperties": false,
-            "properties": { "name": { "type": "string" }, "disabled": { "type": "boolean" }, "allowed_domains": { "type": "array", "items": { "type": "string" } } } },
+            "properties": { "name": { "type": "string", "minLength": 1, "maxLength": 100 }, "disabled": { "type": "boolean" },
+                "allowed_domains": { "type": "array", "items": { "type": "string", "pattern": "^[a-z0-9-]+(\\.[a-z0-9-]+)+$" } } } },
         "TenantList": { "type": "object", "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Tenant" } } } },
         "Role": role,
         "RoleIn": { "type": "object", "required": ["name"], "additionalProperties": false,
-            "properties": { "name": { "type": "string" }, "description": { "type": "string" }, "scope": { "enum": ["project", "tenant"] } } },
+            "properties": { "name": { "type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,60}$" }, "description": { "type": "string" }, "scope": { "enum": ["project", "tenant"] } } },
         "RolePatch": { "type": "object", "required": ["description"], "additionalProperties": false, "properties": { "description": { "type": "string" } } },
         "RoleList": { "type": "object", "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Role" } } } }
     })
@@ -202,7 +206,8 @@ pub fn document(base_url: &str) -> Value {
             "responses": responses,
         });
         if let Some(schema) = r.request {
-            op["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+            // An empty PATCH changes nothing and is accepted.
+            op["requestBody"] = json!({ "required": r.method != "PATCH", "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
         }
         let entry = paths.entry(r.path.to_string()).or_insert_with(|| json!({}));
         entry[r.method.to_lowercase()] = op;

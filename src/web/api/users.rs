@@ -137,7 +137,7 @@ pub async fn list(
         sort: user_list::Sort::Created,
         offset: 0,
         limit: limit + 1,
-        after: q.cursor.as_deref().map(decode_cursor).transpose()?,
+        after: q.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?,
     };
     let (mut rows, total) = {
         let mut c = state.db.acquire().await?;
@@ -283,10 +283,11 @@ pub async fn remove_tenant(
     req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
-    path: web::Path<(String, Uuid)>,
+    path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageUsers, req.path()).await?;
     let (id, tenant) = path.into_inner();
+    let tenant: Uuid = tenant.parse().map_err(|_| ApiError::not_found())?;
     let id = visible(&state, &caller, &id).await?;
     let mut m = people::memberships_of(&state, id).await?;
     m.tenants.retain(|t| *t != tenant);
