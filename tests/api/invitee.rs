@@ -191,3 +191,15 @@ async fn accepting_expires_the_persons_other_links() {
     assert_eq!(app.post_form(&second, &register_form(PASSWORD)).await.status(), 303);
     assert_eq!(app.get(&first).await.status(), 410);
 }
+
+#[tokio::test]
+async fn a_german_invitee_sees_the_form_and_its_errors_in_german() {
+    let app = spawn_app().await;
+    let link = invited(&app, "jan@example.com", &[("lang", "de")]).await;
+    let page = app.get_html(&link).await;
+    assert!(page.contains("Konto anlegen") && page.contains("lang=\"de\""));
+    let r = app.post_form(&link, &register_form("kurz")).await;
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Es gibt ein Problem") && html.contains("Verwenden Sie mindestens 10 Zeichen"), "{html}");
+}

@@ -287,9 +287,16 @@ async fn a_tenants_domain_allow_list_refuses_other_addresses() {
     app.signed_in_admin().await;
     let acme = app.tenant("Acme", "acme").await;
     let r = app
-        .post_form(&format!("/admin/tenants/{acme}"), &[("name", "Acme"), ("allowed_domains", "not a domain")])
+        .post_form(&format!("/admin/tenants/{acme}"), &[("name", "Acme"), ("allowed_domains", "acme.com, nonsense")])
         .await;
     assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("&#34;nonsense&#34; is not a domain like example.com"), "the error is shown");
+    assert_eq!(
+        super::helpers::input_value(&html, "allowed_domains").as_deref(),
+        Some("acme.com, nonsense"),
+        "what was typed is kept"
+    );
     app.post_form(&format!("/admin/tenants/{acme}"), &[("name", "Acme"), ("allowed_domains", "acme.com, @Acme.org")])
         .await;
     let r = app.invite("eve@evil.com", &[("tenants", &acme.to_string())]).await;

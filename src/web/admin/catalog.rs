@@ -22,8 +22,11 @@ pub struct TenantsPage {
     pub name: String,
     pub slug: String,
     pub errors: FormErrors,
-    /// The tenant whose edit form failed, with its errors.
+    /// The tenant whose edit form failed, with its errors and the values
+    /// that were typed.
     pub editing: Option<String>,
+    pub edit_name: String,
+    pub edit_domains: String,
 }
 
 #[derive(Template)]
@@ -74,7 +77,16 @@ async fn tenants_view(
     editing: Option<String>,
 ) -> Result<TenantsPage, AppError> {
     let mut c = state.db.acquire().await?;
-    Ok(TenantsPage { page: g.page.clone(), tenants: tenants::list(&mut c.conn()).await?, name, slug, errors, editing })
+    Ok(TenantsPage {
+        page: g.page.clone(),
+        tenants: tenants::list(&mut c.conn()).await?,
+        name,
+        slug,
+        errors,
+        editing,
+        edit_name: String::new(),
+        edit_domains: String::new(),
+    })
 }
 
 async fn roles_view(
@@ -126,7 +138,8 @@ pub async fn update_tenant(
         }
         Err(e) => {
             let errors = FormErrors::from_service(e, "name")?;
-            let view = tenants_view(&state, &g, String::new(), String::new(), errors, Some(id.to_string())).await?;
+            let mut view = tenants_view(&state, &g, String::new(), String::new(), errors, Some(id.to_string())).await?;
+            (view.edit_name, view.edit_domains) = (f.name, f.allowed_domains);
             render(StatusCode::UNPROCESSABLE_ENTITY, &view)
         }
     }

@@ -24,6 +24,7 @@ pub struct KeyRow {
     pub role: String,
     pub tenant: String,
     pub created: String,
+    pub created_by: String,
     pub last_used: String,
     pub expires: String,
     pub revoked: bool,
@@ -62,10 +63,23 @@ async fn keys_page(
 ) -> Result<KeysPage, AppError> {
     let mut c = state.db.acquire().await?;
     let all_tenants = tenants::list(&mut c.conn()).await?;
-    let keys = key_store::list(&mut c.conn())
-        .await?
+    let mut creators = std::collections::HashMap::new();
+    let listed = key_store::list(&mut c.conn()).await?;
+    for k in &listed {
+        if let Some(by) = k.created_by
+            && !creators.contains_key(&by)
+        {
+            let login = crate::store::users::find(&mut c.conn(), by)
+                .await?
+                .map(|u| u.login_id)
+                .unwrap_or_else(|| "deleted user".into());
+            creators.insert(by, login);
+        }
+    }
+    let keys = listed
         .into_iter()
         .map(|k| KeyRow {
+            created_by: k.created_by.and_then(|by| creators.get(&by).cloned()).unwrap_or_else(|| "command line".into()),
             id: k.id.to_string(),
             tenant: k
                 .tenant_id

@@ -177,10 +177,11 @@ pub async fn register(
             if !matches!(view, LinkView::Open { .. }) {
                 return dead_link_page(&view, browser_lang(&req), &csrf.0, &token);
             }
-            render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &register_page(view, &csrf.0, &token, Some(given), Some(family), FormErrors(errors)),
-            )
+            let mut page = register_page(view, &csrf.0, &token, Some(given), Some(family), FormErrors(errors));
+            for e in &mut page.errors.0 {
+                e.message = words::translate(&page.lang, &e.message);
+            }
+            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(ServiceError::Refused(_)) => {
             let view = invitee::open(&state, &token).await?;

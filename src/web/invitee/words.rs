@@ -123,3 +123,41 @@ pub fn words_for(lang: &str) -> &'static Words {
         _ => &EN,
     }
 }
+
+/// The registration form's error messages in the page's language. The
+/// services speak English; German pages translate what they can.
+pub fn translate(lang: &str, message: &str) -> String {
+    const DE: &[(&str, &str)] = &[
+        ("Enter your given name", "Geben Sie Ihren Vornamen ein"),
+        ("Enter your family name", "Geben Sie Ihren Nachnamen ein"),
+        ("The passwords do not match", "Die Passwörter stimmen nicht überein"),
+        ("Use at least 10 characters", "Verwenden Sie mindestens 10 Zeichen"),
+        ("Use at most 1024 characters", "Verwenden Sie höchstens 1024 Zeichen"),
+        ("This password is too common; choose another", "Dieses Passwort ist zu verbreitet; wählen Sie ein anderes"),
+        ("Use more than one repeated character", "Verwenden Sie nicht nur ein wiederholtes Zeichen"),
+        (
+            "Do not use your email address or phone number in the password",
+            "Verwenden Sie Ihre E-Mail-Adresse oder Telefonnummer nicht im Passwort",
+        ),
+    ];
+    match lang {
+        "de" => DE
+            .iter()
+            .find(|(en, _)| *en == message)
+            .map(|(_, de)| de.to_string())
+            .unwrap_or_else(|| message.to_string()),
+        _ => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn german_pages_get_german_form_errors() {
+        assert_eq!(translate("de", "Use at least 10 characters"), "Verwenden Sie mindestens 10 Zeichen");
+        assert_eq!(translate("en", "Use at least 10 characters"), "Use at least 10 characters");
+        assert_eq!(translate("de", "something new"), "something new");
+    }
+}
