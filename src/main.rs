@@ -60,6 +60,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             let db = usher::store::Db::connect(&settings.database_url).await?;
             db.migrate().await?;
+            db.rebuild_search_index().await?;
             println!("Migrations applied.");
             Ok(())
         }

@@ -91,6 +91,19 @@ impl Db {
         }
     }
 
+    /// SQLite: rebuild the users search index from the users table. Its
+    /// rows are matched by rowid, which `VACUUM` may renumber (the users
+    /// table has a UUID key); `usher migrate` runs this.
+    pub async fn rebuild_search_index(&self) -> anyhow::Result<()> {
+        if let Self::Sqlite(pool) = self {
+            sqlx::query("INSERT INTO users_fts (users_fts) VALUES ('rebuild')")
+                .execute(pool)
+                .await
+                .context("rebuilding the search index")?;
+        }
+        Ok(())
+    }
+
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
             Self::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
