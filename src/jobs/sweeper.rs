@@ -9,7 +9,7 @@ use chrono::Utc;
 
 use crate::service::invitations;
 use crate::state::AppState;
-use crate::store::{audit, sessions, settings};
+use crate::store::{audit, idempotency, sessions, settings};
 
 pub async fn run(state: Arc<AppState>, interval: std::time::Duration) {
     loop {
@@ -33,6 +33,8 @@ pub async fn pass(state: &AppState) -> anyhow::Result<()> {
     if purged > 0 {
         tracing::info!(purged, days, "old audit entries removed");
     }
+    // Idempotency keys protect retries for a day.
+    idempotency::purge_before(&mut c.conn(), Utc::now() - chrono::Duration::hours(24)).await?;
     state.limits.shrink();
     Ok(())
 }

@@ -12,7 +12,8 @@ use crate::service::webhooks::check_url;
 use crate::state::AppState;
 use crate::store::webhooks::{self, AttemptResult, Delivery};
 
-const LEASE: Duration = Duration::minutes(2);
+/// Longer than a whole batch can take (20 × 10 s timeouts, plus DNS).
+const LEASE: Duration = Duration::minutes(10);
 const BATCH: i64 = 20;
 /// After this long since the event, a delivery is given up as failed.
 const GIVE_UP_AFTER: Duration = Duration::hours(24);
@@ -25,7 +26,9 @@ pub struct WebhookWorker {
 
 impl WebhookWorker {
     pub fn new(state: Arc<AppState>) -> anyhow::Result<Self> {
+        let allow_private = state.config.webhooks_allow_private;
         let client = reqwest::Client::builder()
+            .dns_resolver(std::sync::Arc::new(crate::service::webhooks::GuardedResolver { allow_private }))
             .timeout(std::time::Duration::from_secs(10))
             // A redirect could lead to a private address the guard refused.
             .redirect(reqwest::redirect::Policy::none())
@@ -69,7 +72,12 @@ impl WebhookWorker {
         };
         let Some(endpoint) = endpoint else { return Ok(()) };
         let started = Instant::now();
-        let outcome = self.post(&endpoint, d).await;
+        // A disabled endpoint gets nothing more, not even queued retries.
+        let outcome = if endpoint.enabled {
+            self.post(&endpoint, d).await
+        } else {
+            Err(anyhow::anyhow!("the endpoint is disabled"))
+        };
         let duration_ms = started.elapsed().as_millis() as i64;
         let now = Utc::now();
         let (ok, status_code, error) = match &outcome {
@@ -77,23 +85,31 @@ impl WebhookWorker {
             Ok(code) => (false, Some(*code as i32), Some(format!("the endpoint answered {code}"))),
             Err(e) => (false, None, Some(format!("{e:#}"))),
         };
-        let retry_at = (!ok)
+        let retry_at = (!ok && endpoint.enabled)
             .then(|| now + crate::store::outbox::backoff(self.state.config.retry_base, d.attempts + 1))
             .filter(|at| *at - d.created_at < GIVE_UP_AFTER);
         if !ok {
-            tracing::warn!(delivery = %d.id, url = %endpoint.url, error = ?error, "webhook delivery failed");
+            let host = crate::service::webhooks::host_of(&endpoint.url);
+            tracing::warn!(delivery = %d.id, endpoint = %endpoint.id, %host, error = ?error, "webhook delivery failed");
         }
         let mut tx = self.state.db.begin().await?;
         let result = AttemptResult { status_code, duration_ms, error: error.as_deref() };
-        webhooks::record_attempt(&mut tx.conn(), d, &result, ok, retry_at, now).await?;
+        webhooks::record_attempt(&mut tx.conn(), d, &self.worker_id, &result, ok, retry_at, now).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// POST the event; the HTTP status, or why there was none.
     async fn post(&self, endpoint: &webhooks::Endpoint, d: &Delivery) -> anyhow::Result<u16> {
-        // Checked again at delivery: a name can resolve elsewhere by now.
-        check_url(&endpoint.url, self.state.config.webhooks_allow_private).await.map_err(|m| anyhow::anyhow!(m))?;
+        // Scheme and literal addresses are checked again at delivery; names
+        // are checked by the client's resolver as it connects.
+        tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            check_url(&endpoint.url, self.state.config.webhooks_allow_private),
+        )
+        .await
+        .map_err(|_| anyhow::anyhow!("resolving the endpoint's host timed out"))?
+        .map_err(|m| anyhow::anyhow!(m))?;
         let timestamp = Utc::now().timestamp();
         let signature = signature::sign(&endpoint.secret, &d.message_id, timestamp, &d.payload)?;
         let response = self
@@ -105,7 +121,9 @@ impl WebhookWorker {
             .header("webhook-signature", signature)
             .body(d.payload.clone())
             .send()
-            .await?;
+            .await
+            // Its text would otherwise carry the URL (and any token in it).
+            .map_err(reqwest::Error::without_url)?;
         Ok(response.status().as_u16())
     }
 }

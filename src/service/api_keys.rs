@@ -8,12 +8,14 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{FieldError, ServiceError};
+use crate::domain::user::UserStatus;
 use crate::domain::{
     access::{Access, ConsoleRole},
     token::{Token, hash_token},
 };
+use crate::service::accounts;
 use crate::state::AppState;
-use crate::store::{api_keys, api_keys::ApiKey, audit, audit::Actor, tenants};
+use crate::store::{api_keys, api_keys::ApiKey, audit, audit::Actor, tenants, users};
 
 pub const KEY_START: &str = "usk_";
 
@@ -106,11 +108,21 @@ pub async fn authenticate(state: &AppState, presented: &str) -> anyhow::Result<O
     }
     let mut c = state.db.acquire().await?;
     let now = Utc::now();
-    let key = api_keys::find_by_hash(&mut c.conn(), &hash_token(presented)).await?.filter(|k| k.usable(now));
-    if let Some(k) = &key {
-        api_keys::touch(&mut c.conn(), k.id, now).await?;
+    let Some(key) = api_keys::find_by_hash(&mut c.conn(), &hash_token(presented)).await?.filter(|k| k.usable(now))
+    else {
+        return Ok(None);
+    };
+    // A key is worth no more than the person who made it: once they are
+    // deactivated, deleted or lose the role, their keys stop working.
+    // (Keys made on the command line have no creator.)
+    if let Some(creator) = key.created_by {
+        let active = users::find(&mut c.conn(), creator).await?.is_some_and(|u| u.status == UserStatus::Active);
+        if !active || !accounts::access_of(&mut c.conn(), creator).await?.can_grant(&key.role) {
+            return Ok(None);
+        }
     }
-    Ok(key)
+    api_keys::touch(&mut c.conn(), key.id, now).await?;
+    Ok(Some(key))
 }
 
 /// What a key may do: exactly what a person holding its role may.

@@ -299,7 +299,7 @@ pub async fn preview(
     let mut c = c.conn();
     let catalog = Catalog::load(&mut c).await?;
     let account = settings::get(&mut c).await?;
-    let quota = quota_left(&mut c, &account, actor.user_id, now).await?;
+    let quota = quota_left(&mut c, &account, actor, now).await?;
     let mut planner = Planner { catalog: &catalog, access, options, quota, seen: HashSet::new(), now };
     let planned = planner.plan(&mut c, &rows).await?;
     let created_by = actor.user_id.ok_or_else(|| anyhow::anyhow!("bulk invite needs a signed-in person"))?;
@@ -342,7 +342,7 @@ pub async fn commit(
     let mut quota = {
         let mut c = state.db.acquire().await?;
         let account = settings::get(&mut c.conn()).await?;
-        quota_left(&mut c.conn(), &account, actor.user_id, now).await?
+        quota_left(&mut c.conn(), &account, actor, now).await?
     };
     for chunk in rows.chunks(CHUNK) {
         let mut tx = state.db.begin().await?;

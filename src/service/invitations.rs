@@ -152,14 +152,25 @@ fn check_grants(catalog: &Catalog, access: &Access, grants: &Grants, login_id: &
 }
 
 /// How many more invitations `inviter` may make today (None: no quota).
+/// A person is counted by the invitations they made; an API key, which
+/// has no user row, by the audit log's record of its invitations.
 pub async fn quota_left(
     c: &mut Conn<'_>,
     account: &AccountSettings,
-    inviter: Option<Uuid>,
+    inviter: &Actor,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<i64>> {
-    let (Some(inviter), true) = (inviter, account.invites_per_inviter_per_day > 0) else { return Ok(None) };
-    let used = invitations::count_by_inviter_since(c, inviter, now - Duration::hours(24)).await?;
+    if account.invites_per_inviter_per_day <= 0 {
+        return Ok(None);
+    }
+    let since = now - Duration::hours(24);
+    let used = match inviter.user_id {
+        Some(id) => invitations::count_by_inviter_since(c, id, since).await?,
+        None if inviter.label.starts_with("api-key:") => {
+            audit::count_since(c, &inviter.label, "invitation.created", since).await?
+        }
+        None => return Ok(None),
+    };
     Ok(Some((account.invites_per_inviter_per_day - used).max(0)))
 }
 
@@ -289,7 +300,7 @@ pub async fn create(
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     let account = settings::get(&mut c).await?;
-    if quota_left(&mut c, &account, actor.user_id, now).await? == Some(0) {
+    if quota_left(&mut c, &account, actor, now).await? == Some(0) {
         return Err(ServiceError::Refused(quota_message(&account)));
     }
     let catalog = Catalog::load(&mut c).await?;
@@ -378,6 +389,7 @@ pub async fn resend_in(
     invitations::lock(c, invitation_id).await?;
     let inv = invitations::find(c, invitation_id).await?.ok_or(ServiceError::NotFound)?;
     ensure_visible(c, access, inv.user_id).await?;
+    ensure_invitation_in_scope(access, &inv)?;
     let user = users::find(c, inv.user_id).await?.ok_or(ServiceError::NotFound)?;
     if let Some(t) = inv.tenant_id
         && tenants::find(c, t).await?.is_some_and(|t| t.disabled)
@@ -441,6 +453,7 @@ pub async fn revoke_in(
     invitations::lock(c, invitation_id).await?;
     let inv = invitations::find(c, invitation_id).await?.ok_or(ServiceError::NotFound)?;
     ensure_visible(c, access, inv.user_id).await?;
+    ensure_invitation_in_scope(access, &inv)?;
     let user = users::find(c, inv.user_id).await?.ok_or(ServiceError::NotFound)?;
     let next = invitation::transition(inv.status_at(now), Action::Revoke)?;
     invitations::set_status(c, inv.id, next, now).await?;
@@ -512,4 +525,13 @@ pub(crate) async fn expire_others_of(
         })
         .collect();
     audit::record_many(c, &Actor::system(), &events).await
+}
+
+/// A tenant-scoped holder acts on invitations into their tenant only, even
+/// for a person who is also in theirs.
+pub fn ensure_invitation_in_scope(access: &Access, inv: &invitations::Invitation) -> Result<(), ServiceError> {
+    match access.tenant_scope {
+        Some(scope) if inv.tenant_id != Some(scope) => Err(ServiceError::NotFound),
+        _ => Ok(()),
+    }
 }

@@ -89,6 +89,10 @@ pub async fn add_login_id(
     let user = target(&mut c, access, user_id, true).await?;
     match users::add_login_id(&mut c, user_id, &login, Utc::now()).await {
         Ok(()) => {}
+        // A scoped caller is not told whether someone elsewhere has it.
+        Err(e) if is_unique_violation(&e) && access.tenant_scope.is_some() => {
+            return Err(ServiceError::field("login_id", "This login ID cannot be used from your tenant"));
+        }
         Err(e) if is_unique_violation(&e) => {
             return Err(ServiceError::field("login_id", "This login ID already belongs to someone"));
         }
@@ -164,11 +168,13 @@ pub async fn set_memberships(
             return Err(ServiceError::field("roles", format!("There is no role called \"{role}\"")));
         }
     }
+    let member_of = users::tenant_ids_of(&mut c, user_id).await?;
     for t in want.tenants.iter().chain(want.tenant_roles.iter().map(|(t, _)| t)) {
         if !catalog.tenants.contains_key(t) {
             return Err(ServiceError::field("tenants", "That tenant does not exist"));
         }
-        if !access.covers(&[*t]) {
+        // Memberships elsewhere may stay as they are; adding one may not.
+        if !access.covers(&[*t]) && !member_of.contains(t) {
             return Err(ServiceError::field("tenants", "You can only manage your own tenant"));
         }
     }
@@ -383,6 +389,20 @@ pub async fn create_user(state: &AppState, actor: &Actor, access: &Access, p: Ne
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
+    // A scoped caller's user joins their tenant: its rules apply as to an
+    // invitation (enabled, email domain allowed).
+    if let Some(scope) = access.tenant_scope {
+        let tenant = crate::store::tenants::find(&mut c, scope).await?.ok_or(ServiceError::NotFound)?;
+        if tenant.disabled {
+            return Err(ServiceError::field("tenants", format!("The tenant {} is disabled", tenant.name)));
+        }
+        if !tenant.allows(&login) {
+            return Err(ServiceError::field(
+                "login_id",
+                format!("{}{}{}", tenant.name, super::invitations::DOMAIN_REFUSED, tenant.domains().join(", ")),
+            ));
+        }
+    }
     let new = users::NewUser {
         login_id: &login,
         given_name: p.given_name.trim(),
@@ -394,6 +414,10 @@ pub async fn create_user(state: &AppState, actor: &Actor, access: &Access, p: Ne
     };
     let id = match users::insert(&mut c, new, now).await {
         Ok(id) => id,
+        // A scoped caller is not told whether someone elsewhere has it.
+        Err(e) if is_unique_violation(&e) && access.tenant_scope.is_some() => {
+            return Err(ServiceError::field("login_id", "This login ID cannot be used from your tenant"));
+        }
         Err(e) if is_unique_violation(&e) => {
             return Err(ServiceError::field("login_id", "This login ID already belongs to someone"));
         }

@@ -32,16 +32,61 @@ pub const EVENTS: [&str; 10] = [
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
-            v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast()
+            let [a, b, c, _] = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || (a == 100 && (64..128).contains(&b)) // shared address space (cloud metadata, CGNAT)
+                || (a == 198 && (b == 18 || b == 19)) // benchmarking
+                || (a == 192 && b == 0 && c == 0) // IETF protocol assignments
+                || a >= 240 // reserved
+                || a == 0
         }
         IpAddr::V6(v6) => {
+            let s = v6.segments();
+            let nat64 = s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0];
+            let embedded = std::net::Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8);
             v6.is_loopback()
                 || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xfe00) == 0xfc00 // unique local
+                || (s[0] & 0xffc0) == 0xfe80 // link-local
                 || v6.to_ipv4_mapped().is_some_and(|v4| is_private(IpAddr::V4(v4)))
+                // NAT64 (64:ff9b::/96) embeds an IPv4 address.
+                || (nat64 && is_private(IpAddr::V4(embedded)))
         }
     }
+}
+
+/// The resolver webhook deliveries use: it drops private addresses itself,
+/// so the address checked is the address connected to (no DNS rebinding
+/// between a check and the connection).
+pub struct GuardedResolver {
+    pub allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_private = self.allow_private;
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| allow_private || !is_private(a.ip()))
+                .collect();
+            if addrs.is_empty() {
+                return Err(format!("{host} resolves only to loopback or private addresses").into());
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The host of a webhook URL, for logs and the audit log: a URL's path or
+/// query may carry a token (e.g. chat webhooks), so it is never recorded.
+pub fn host_of(url: &str) -> String {
+    url::Url::parse(url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_else(|| "invalid URL".into())
 }
 
 /// Check a webhook URL: http(s) only, and — unless private targets are
@@ -89,7 +134,16 @@ pub async fn create_endpoint(
     let secret = signature::new_secret();
     let mut tx = state.db.begin().await?;
     let id = webhooks::insert_endpoint(&mut tx.conn(), url.as_str(), &secret, &events, Utc::now()).await?;
-    audit::record(&mut tx.conn(), actor, "webhook.created", url.as_str(), None, json!({ "events": events })).await?;
+    let host = host_of(url.as_str());
+    audit::record(
+        &mut tx.conn(),
+        actor,
+        "webhook.created",
+        &host,
+        None,
+        json!({ "endpoint_id": id, "events": events }),
+    )
+    .await?;
     tx.commit().await?;
     Ok((id, secret))
 }
@@ -160,6 +214,13 @@ mod tests {
         assert!(check_url("http://[::1]:9/", false).await.is_err());
         assert!(check_url("http://10.1.2.3/", false).await.is_err());
         assert!(check_url("http://192.168.1.1/", false).await.is_err());
+        for ip in ["100.100.100.200", "169.254.169.254", "0.0.0.0", "198.18.0.1", "240.0.0.1"] {
+            assert!(is_private(ip.parse().unwrap()), "{ip}");
+        }
+        assert!(is_private("64:ff9b::a00:1".parse().unwrap()), "NAT64 of 10.0.0.1");
+        assert!(is_private("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(!is_private("93.184.216.34".parse().unwrap()));
+        assert_eq!(host_of("https://hooks.example.com/T0KEN/secret?x=1"), "hooks.example.com");
     }
 
     #[test]

@@ -178,3 +178,10 @@ pub async fn purge_before(c: &mut Conn<'_>, cutoff: DateTime<Utc>) -> anyhow::Re
     on_conn!(c, c => sqlx::query(sql).bind(cutoff).execute(c).await.map(|r| r.rows_affected()))
         .context("purging audit log")
 }
+
+/// How many `action` entries `actor` has since `since`.
+pub async fn count_since(c: &mut Conn<'_>, actor: &str, action: &str, since: DateTime<Utc>) -> anyhow::Result<i64> {
+    let sql = "SELECT COUNT(*) FROM audit_log WHERE action = $1 AND at > $2 AND actor = $3";
+    on_conn!(c, c => sqlx::query_scalar(sql).bind(action).bind(since).bind(actor).fetch_one(c).await)
+        .context("counting audit entries")
+}

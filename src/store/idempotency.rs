@@ -13,10 +13,11 @@ pub struct Stored {
     pub request_hash: String,
     pub status: i32,
     pub body: String,
+    pub created_at: DateTime<Utc>,
 }
 
 pub async fn find(c: &mut Conn<'_>, api_key: Uuid, key: &str) -> anyhow::Result<Option<Stored>> {
-    let sql = "SELECT request_hash, status, body FROM idempotency_keys WHERE api_key_id = $1 AND key = $2";
+    let sql = "SELECT request_hash, status, body, created_at FROM idempotency_keys WHERE api_key_id = $1 AND key = $2";
     on_conn!(c, c => sqlx::query_as(sql).bind(api_key).bind(key).fetch_optional(c).await)
         .context("reading idempotency key")
 }

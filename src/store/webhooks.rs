@@ -169,9 +169,12 @@ pub struct AttemptResult<'a> {
 
 /// Log an attempt and move the delivery on: delivered, retry at `retry_at`,
 /// or failed when `retry_at` is None.
+/// Only the worker holding the lease records; a late worker whose lease ran
+/// out (and whose row another worker took) changes nothing.
 pub async fn record_attempt(
     c: &mut Conn<'_>,
     d: &Delivery,
+    worker: &str,
     r: &AttemptResult<'_>,
     ok: bool,
     retry_at: Option<DateTime<Utc>>,
@@ -187,8 +190,8 @@ pub async fn record_attempt(
         (false, None) => ("failed", now),
     };
     let sql = "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, next_attempt_at = $2, locked_by = NULL, locked_until = NULL,
-                   delivered_at = CASE WHEN $1 = 'delivered' THEN $3 ELSE delivered_at END WHERE id = $4";
-    on_conn!(c, c => sqlx::query(sql).bind(status).bind(next).bind(now).bind(d.id).execute(c).await.map(|r| r.rows_affected()))
+                   delivered_at = CASE WHEN $1 = 'delivered' THEN $3 ELSE delivered_at END WHERE id = $4 AND locked_by = $5";
+    on_conn!(c, c => sqlx::query(sql).bind(status).bind(next).bind(now).bind(d.id).bind(worker).execute(c).await.map(|r| r.rows_affected()))
         .context("updating webhook delivery")?;
     Ok(())
 }

@@ -286,3 +286,51 @@ async fn tenants_and_roles_are_managed_through_the_api() {
     assert_eq!(app.api("DELETE", "/api/v1/roles/admin", &key, None).await.0, 409, "console roles are built in");
     assert_eq!(app.api("DELETE", "/api/v1/roles/editor", &key, None).await.0, 204);
 }
+
+#[tokio::test]
+async fn a_key_stops_working_when_its_creator_is_deactivated() {
+    let app = spawn_app().await;
+    app.signed_in_admin().await;
+    app.create_user("maker@x.io", &["admin"]).await;
+    let maker = super::helpers::spawn_client(&app);
+    maker.login("maker@x.io").await;
+    let html = maker
+        .post_form("/admin/api-keys", &[("name", "ci"), ("role", "admin"), ("tenant", ""), ("expires_in_days", "")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let key = super::helpers::input_value(&html, "new_key").expect("the key is shown once");
+    assert_eq!(app.api("GET", "/api/v1/users", &key, None).await.0, 200);
+    let id = app.user_id("maker@x.io").await;
+    app.post_form(&format!("/admin/users/{id}/deactivate"), &[]).await;
+    assert_eq!(app.api("GET", "/api/v1/users", &key, None).await.0, 401);
+}
+
+#[tokio::test]
+async fn a_scoped_key_cannot_touch_another_tenants_invitation_of_a_shared_person() {
+    let app = spawn_app().await;
+    app.signed_in_admin().await;
+    let acme = app.tenant("Acme", "acme").await;
+    let globex = app.tenant("Globex", "globex").await;
+    let admin = app.api_key("admin", None).await;
+    let (_, inv) = app
+        .api(
+            "POST",
+            "/api/v1/invitations",
+            &admin,
+            Some(json!({ "login_id": "both@x.io", "tenants": [globex], "send": false })),
+        )
+        .await;
+    let id = app.user_id("both@x.io").await;
+    let mut c = app.db().acquire().await.unwrap();
+    usher::store::users::add_tenant(&mut c.conn(), id, acme).await.unwrap();
+    drop(c);
+    let scoped = app.api_key("secondary_admin", Some(acme)).await;
+    let inv_id = inv["id"].as_str().unwrap();
+    assert_eq!(app.api("GET", &format!("/api/v1/invitations/{inv_id}"), &scoped, None).await.0, 404);
+    assert_eq!(app.api("POST", &format!("/api/v1/invitations/{inv_id}/revoke"), &scoped, None).await.0, 404);
+    let (status, user) = app.api("GET", &format!("/api/v1/users/{id}"), &scoped, None).await;
+    assert_eq!(status, 200, "the person is in Acme too");
+    assert_eq!(user["tenants"], json!([acme]), "Globex is not shown");
+}

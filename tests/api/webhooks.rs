@@ -110,3 +110,17 @@ async fn a_receiver_that_is_down_then_up_gets_every_event() {
         .collect();
     assert!(targets.contains(&"a@x.io".to_string()) && targets.contains(&"b@x.io".to_string()));
 }
+
+#[tokio::test]
+async fn a_disabled_endpoint_receives_nothing_more() {
+    let app = spawn_app().await;
+    app.signed_in_admin().await;
+    let sink = WebhookSink::start().await;
+    let (page, _) = add_endpoint(&app, &sink.url, &["invitation.created"]).await;
+    app.post_form(&format!("{page}/enabled"), &[("enabled", "false")]).await;
+    app.invite("quiet@x.io", &[]).await;
+    app.post_form(&format!("{page}/test"), &[]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert!(sink.received.lock().unwrap().is_empty(), "nothing is sent to a disabled endpoint");
+    assert!(app.get_html(&page).await.contains("the endpoint is disabled"));
+}

@@ -100,7 +100,19 @@ where
     let request_hash = hash_token(&format!("{} {}\n{}", req.method(), req.path(), String::from_utf8_lossy(body)));
     let reserved = {
         let mut c = state.db.acquire().await?;
-        idempotency::reserve(&mut c.conn(), caller.key.id, &key, &request_hash, Utc::now()).await?
+        let now = Utc::now();
+        let mut reserved = idempotency::reserve(&mut c.conn(), caller.key.id, &key, &request_hash, now).await?;
+        // A reservation whose request never finished (a crash, a dropped
+        // connection) is abandoned after a few minutes and may be retried.
+        if !reserved
+            && idempotency::find(&mut c.conn(), caller.key.id, &key)
+                .await?
+                .is_some_and(|s| s.status == 0 && now - s.created_at > chrono::Duration::minutes(5))
+        {
+            idempotency::release(&mut c.conn(), caller.key.id, &key).await?;
+            reserved = idempotency::reserve(&mut c.conn(), caller.key.id, &key, &request_hash, now).await?;
+        }
+        reserved
     };
     if !reserved {
         let stored = {
@@ -132,7 +144,9 @@ where
     let mut c = state.db.acquire().await?;
     match outcome {
         Ok((status, value)) => {
-            let body = value.to_string();
+            // Invitation links are shown once and never stored in clear:
+            // a replay answers without them.
+            let body = without_links(value.clone()).to_string();
             idempotency::finish(&mut c.conn(), caller.key.id, &key, status.as_u16() as i32, &body).await?;
             Ok(json_response(status, &value))
         }
@@ -161,4 +175,15 @@ where
 pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let body = if body.is_empty() { b"{}".as_slice() } else { body };
     serde_json::from_slice(body).map_err(|e| ApiError::bad_json(&e))
+}
+
+/// The value with every `link` field removed.
+fn without_links(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => serde_json::Value::Object(
+            map.into_iter().filter(|(k, _)| k != "link").map(|(k, v)| (k, without_links(v))).collect(),
+        ),
+        serde_json::Value::Array(items) => serde_json::Value::Array(items.into_iter().map(without_links).collect()),
+        other => other,
+    }
 }

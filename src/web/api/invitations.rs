@@ -265,6 +265,7 @@ async fn visible(state: &AppState, caller: &ApiCaller, id: &str) -> Result<Invit
     let mut c = state.db.acquire().await?;
     let inv = invitations::find(&mut c.conn(), id).await?.ok_or_else(ApiError::not_found)?;
     ensure_visible(&mut c.conn(), &caller.access, inv.user_id).await?;
+    service::ensure_invitation_in_scope(&caller.access, &inv)?;
     Ok(inv)
 }
 

@@ -15,16 +15,20 @@ use crate::service::{FieldError, accounts, people};
 use crate::state::AppState;
 use crate::store::{user_list, users};
 
-async fn user_json(state: &AppState, id: Uuid) -> Result<Value, ApiError> {
+/// The API's view of a user; a tenant-scoped caller sees only their
+/// tenant's memberships and roles.
+async fn user_json(state: &AppState, access: &crate::domain::access::Access, id: Uuid) -> Result<Value, ApiError> {
     let mut c = state.db.acquire().await?;
     let u = users::find(&mut c.conn(), id).await?.ok_or_else(ApiError::not_found)?;
     let login_ids = users::login_ids_of(&mut c.conn(), id).await?;
     let roles: Vec<Value> = users::role_grants_of(&mut c.conn(), id)
         .await?
         .into_iter()
+        .filter(|(_, tenant)| tenant.is_none_or(|t| access.covers(&[t])))
         .map(|(role, tenant)| json!({ "role": role, "tenant_id": tenant }))
         .collect();
-    let tenants = users::tenant_ids_of(&mut c.conn(), id).await?;
+    let tenants: Vec<Uuid> =
+        users::tenant_ids_of(&mut c.conn(), id).await?.into_iter().filter(|t| access.covers(&[*t])).collect();
     Ok(json!({
         "id": u.id,
         "login_ids": login_ids,
@@ -84,7 +88,7 @@ pub async fn create(
             custom_attributes: u.custom_attributes,
         };
         let id = people::create_user(&state, &caller.actor, &caller.access, person).await?;
-        Ok((StatusCode::CREATED, user_json(&state, id).await?))
+        Ok((StatusCode::CREATED, user_json(&state, &caller.access, id).await?))
     })
     .await
 }
@@ -97,7 +101,7 @@ pub async fn get(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ViewPeople, req.path()).await?;
     let id = visible(&state, &caller, &id).await?;
-    Ok(json_response(StatusCode::OK, &user_json(&state, id).await?))
+    Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
 }
 
 #[derive(Deserialize, Default)]
@@ -185,7 +189,7 @@ pub async fn update(
         custom_attributes: patch.custom_attributes.unwrap_or(current.custom_attributes),
     };
     people::update_profile(&state, &caller.actor, &caller.access, id, input).await?;
-    Ok(json_response(StatusCode::OK, &user_json(&state, id).await?))
+    Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
 }
 
 #[derive(Deserialize)]
@@ -206,7 +210,7 @@ pub async fn add_login_id(
         let id = visible(&state, &caller, &id).await?;
         let input: LoginIdIn = parse_json(&body)?;
         people::add_login_id(&state, &caller.actor, &caller.access, id, &input.login_id).await?;
-        Ok((StatusCode::OK, user_json(&state, id).await?))
+        Ok((StatusCode::OK, user_json(&state, &caller.access, id).await?))
     })
     .await
 }
@@ -221,7 +225,7 @@ pub async fn remove_login_id(
     let (id, login_id) = path.into_inner();
     let id = visible(&state, &caller, &id).await?;
     people::remove_login_id(&state, &caller.actor, &caller.access, id, &login_id).await?;
-    Ok(json_response(StatusCode::OK, &user_json(&state, id).await?))
+    Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
 }
 
 #[derive(Deserialize)]
@@ -244,7 +248,7 @@ pub async fn set_roles(
     let mut m = people::memberships_of(&state, id).await?;
     m.roles = input.roles;
     people::set_memberships(&state, &caller.actor, &caller.access, id, m).await?;
-    Ok(json_response(StatusCode::OK, &user_json(&state, id).await?))
+    Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
 }
 
 #[derive(Deserialize)]
@@ -274,7 +278,7 @@ pub async fn add_tenant(
         m.tenant_roles.retain(|(t, _)| *t != input.tenant_id);
         m.tenant_roles.extend(input.roles.into_iter().map(|r| (input.tenant_id, r)));
         people::set_memberships(&state, &caller.actor, &caller.access, id, m).await?;
-        Ok((StatusCode::OK, user_json(&state, id).await?))
+        Ok((StatusCode::OK, user_json(&state, &caller.access, id).await?))
     })
     .await
 }
@@ -293,13 +297,13 @@ pub async fn remove_tenant(
     m.tenants.retain(|t| *t != tenant);
     m.tenant_roles.retain(|(t, _)| *t != tenant);
     people::set_memberships(&state, &caller.actor, &caller.access, id, m).await?;
-    Ok(json_response(StatusCode::OK, &user_json(&state, id).await?))
+    Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
 }
 
 async fn set_active(state: &AppState, caller: &ApiCaller, id: &str, active: bool) -> Result<HttpResponse, ApiError> {
     let id = visible(state, caller, id).await?;
     accounts::set_active(state, &caller.actor, &caller.access, id, active).await?;
-    Ok(json_response(StatusCode::OK, &user_json(state, id).await?))
+    Ok(json_response(StatusCode::OK, &user_json(state, &caller.access, id).await?))
 }
 
 pub async fn activate(
