@@ -111,7 +111,7 @@ async fn insert_users(c: &mut Conn<'_>, rows: &[Person]) -> anyhow::Result<()> {
         values_placeholders(c, rows.len(), 10)
     );
     on_conn!(c, c => {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        let mut q = crate::store::batch_statement(&sql);
         for p in rows {
             q = q.bind(p.id).bind(p.given).bind(p.family).bind(p.status).bind(p.created_at).bind(p.created_at)
                 .bind(p.last_login).bind(&p.listing.primary_login_id).bind(&p.listing.sort_name).bind(&p.listing.search_text);
@@ -127,7 +127,7 @@ async fn insert_login_ids(c: &mut Conn<'_>, rows: &[Person]) -> anyhow::Result<(
         values_placeholders(c, rows.len(), 4)
     );
     on_conn!(c, c => {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        let mut q = crate::store::batch_statement(&sql);
         for p in rows {
             q = q.bind(&p.login).bind(p.id).bind("email").bind(p.created_at);
         }
@@ -144,7 +144,7 @@ async fn insert_memberships(c: &mut Conn<'_>, rows: &[Person]) -> anyhow::Result
     let sql =
         format!("INSERT INTO user_tenants (user_id, tenant_id) VALUES {}", values_placeholders(c, members.len(), 2));
     on_conn!(c, c => {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        let mut q = crate::store::batch_statement(&sql);
         for p in &members {
             q = q.bind(p.id).bind(p.tenant);
         }
@@ -172,7 +172,7 @@ async fn insert_invitations(c: &mut Conn<'_>, rows: &[Person]) -> anyhow::Result
     let expires = |p: &Person| if p.status == "invited" { p.created_at + Duration::days(7) } else { p.created_at };
     let grants = serde_json::json!({ "roles": [], "tenants": [] });
     on_conn!(c, c => {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        let mut q = crate::store::batch_statement(&sql);
         for (p, id) in invited.iter().zip(&ids) {
             q = q.bind(*id).bind(p.id).bind(p.tenant).bind(status(p)).bind(&p.login).bind("email").bind("invite").bind("en")
                 .bind(sqlx::types::Json(&grants)).bind(p.created_at).bind(expires(p)).bind(0i64).bind(p.created_at);
@@ -180,7 +180,7 @@ async fn insert_invitations(c: &mut Conn<'_>, rows: &[Person]) -> anyhow::Result
         q.execute(&mut *c).await.map(|_| ())
     })?;
     on_conn!(c, c => {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(link_sql.clone()));
+        let mut q = crate::store::batch_statement(&link_sql);
         for (p, id) in invited.iter().zip(&ids) {
             let state = if p.status == "invited" { "live" } else { "used" };
             q = q.bind(Token::generate().hash()).bind(*id).bind(state).bind(p.created_at).bind(expires(p));

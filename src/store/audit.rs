@@ -97,7 +97,7 @@ pub async fn record_many(c: &mut Conn<'_>, actor: &Actor, events: &[Event]) -> a
             super::values_placeholders(c, chunk.len(), 10)
         );
         on_conn!(c, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            let mut q = super::batch_statement(&sql);
             for e in chunk {
                 q = q.bind(Uuid::new_v4()).bind(at).bind(actor.user_id).bind(&actor.label).bind(e.action).bind(&e.target)
                     .bind(e.tenant_id).bind(&actor.ip).bind(&actor.user_agent).bind(sqlx::types::Json(&e.details));

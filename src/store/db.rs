@@ -223,3 +223,12 @@ macro_rules! bind_all {
         q
     }};
 }
+
+/// A multi-row statement, kept out of the prepared-statement cache: every
+/// batch size is a different, large statement, and caching them per
+/// connection costs memory for nothing.
+pub fn batch_statement<'a, DB: sqlx::Database + sqlx::database::HasStatementCache>(
+    sql: &str,
+) -> sqlx::query::Query<'a, DB, <DB as sqlx::Database>::Arguments> {
+    sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).persistent(false)
+}

@@ -161,7 +161,7 @@ pub async fn insert_many(c: &mut Conn<'_>, rows: &[Invitation]) -> anyhow::Resul
             super::values_placeholders(c, chunk.len(), 14)
         );
         on_conn!(c, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            let mut q = super::batch_statement(&sql);
             for i in chunk {
                 q = q.bind(i.id).bind(i.user_id).bind(i.tenant_id).bind(i.status.as_str()).bind(&i.login_id).bind(&i.channel)
                     .bind(&i.template_key).bind(&i.lang).bind(&i.redirect_url).bind(Json(&i.grants)).bind(i.invited_by)
@@ -326,7 +326,7 @@ pub async fn insert_links(c: &mut Conn<'_>, links: &[NewLink], now: DateTime<Utc
             super::values_placeholders(c, chunk.len(), 5)
         );
         on_conn!(c, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            let mut q = super::batch_statement(&sql);
             for l in chunk {
                 q = q.bind(&l.token_hash).bind(l.invitation_id).bind("live").bind(now).bind(l.expires_at);
             }

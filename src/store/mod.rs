@@ -18,4 +18,4 @@ pub mod user_list;
 pub mod users;
 pub mod webhooks;
 
-pub use db::{Arg, Conn, Db, PooledConn, Tx, in_list, is_unique_violation, values_placeholders};
+pub use db::{Arg, Conn, Db, PooledConn, Tx, batch_statement, in_list, is_unique_violation, values_placeholders};

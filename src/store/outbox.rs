@@ -57,7 +57,7 @@ pub async fn enqueue_many(c: &mut Conn<'_>, messages: &[NewMessage], now: DateTi
             super::values_placeholders(c, chunk.len(), 11)
         );
         on_conn!(c, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            let mut q = super::batch_statement(&sql);
             for m in chunk {
                 q = q.bind(Uuid::new_v4()).bind(m.channel).bind(&m.recipient).bind(&m.subject).bind(&m.body_text)
                     .bind(&m.body_html).bind(m.invitation_id).bind("pending").bind(0i64).bind(now).bind(now);

@@ -106,7 +106,7 @@ pub async fn insert_many(c: &mut Conn<'_>, rows: &[(Uuid, NewUser<'_>)], now: Da
             super::values_placeholders(c, chunk.len(), 12)
         );
         on_conn!(c, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            let mut q = super::batch_statement(&sql);
             for (id, new) in chunk {
                 let listing = Listing::of(&[new.login_id.as_str()], new.given_name, new.family_name, "", None);
                 q = q.bind(*id).bind(new.given_name).bind(new.family_name).bind(Json(new.custom_attributes)).bind(new.password_hash)
@@ -121,7 +121,7 @@ pub async fn insert_many(c: &mut Conn<'_>, rows: &[(Uuid, NewUser<'_>)], now: Da
             super::values_placeholders(c, chunk.len(), 4)
         );
         on_conn!(c, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            let mut q = super::batch_statement(&sql);
             for (id, new) in chunk {
                 q = q.bind(new.login_id.as_str()).bind(*id).bind(new.login_id.kind()).bind(now);
             }

@@ -130,7 +130,7 @@ pub async fn enqueue_many(
             super::values_placeholders(c, chunk.len(), 9)
         );
         on_conn!(c, c => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+            let mut q = super::batch_statement(&sql);
             for (endpoint, event_type, payload) in chunk {
                 let id = Uuid::new_v4();
                 q = q.bind(id).bind(*endpoint).bind(format!("msg_{}", id.simple())).bind(*event_type).bind(*payload)
