@@ -81,32 +81,12 @@ pub async fn claim(
 ) -> anyhow::Result<Vec<Message>> {
     let pick = "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $3
                 AND (locked_until IS NULL OR locked_until < $3) ORDER BY next_attempt_at LIMIT $4";
-    let (sqlite, postgres) = (
-        format!("UPDATE outbox SET locked_by = $1, locked_until = $2 WHERE id IN ({pick}) RETURNING {COLUMNS}"),
-        format!(
-            "UPDATE outbox SET locked_by = $1, locked_until = $2 WHERE id IN ({pick} FOR UPDATE SKIP LOCKED) RETURNING {COLUMNS}"
-        ),
-    );
-    let rows = match c {
-        Conn::Sqlite(c) => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sqlite))
-                .bind(worker)
-                .bind(now + lease)
-                .bind(now)
-                .bind(limit)
-                .fetch_all(&mut **c)
-                .await
-        }
-        Conn::Postgres(c) => {
-            sqlx::query_as(sqlx::AssertSqlSafe(postgres))
-                .bind(worker)
-                .bind(now + lease)
-                .bind(now)
-                .bind(limit)
-                .fetch_all(&mut **c)
-                .await
-        }
-    };
+    // PostgreSQL: rows another worker is claiming right now are skipped,
+    // not waited for. (SQLite runs one writer at a time anyway.)
+    let lock = if matches!(c, Conn::Postgres(_)) { " FOR UPDATE SKIP LOCKED" } else { "" };
+    let sql =
+        format!("UPDATE outbox SET locked_by = $1, locked_until = $2 WHERE id IN ({pick}{lock}) RETURNING {COLUMNS}");
+    let rows = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(worker).bind(now + lease).bind(now).bind(limit).fetch_all(c).await);
     rows.context("claiming outbox messages")
 }
 

@@ -55,12 +55,6 @@ pub struct Row {
     pub can_edit: bool,
 }
 
-impl Row {
-    pub fn has_actions(&self) -> bool {
-        true
-    }
-}
-
 #[derive(Template)]
 #[template(path = "admin/users.html")]
 pub struct UsersPage {

@@ -187,3 +187,19 @@ fn without_links(value: serde_json::Value) -> serde_json::Value {
         other => other,
     }
 }
+
+/// An optional enum-like query parameter: absent or empty is None; an
+/// unknown value is a 422 naming the allowed ones.
+pub fn optional_param<T>(
+    raw: Option<&str>,
+    field: &'static str,
+    parse: fn(&str) -> Option<T>,
+    allowed: &str,
+) -> Result<Option<T>, ApiError> {
+    match raw {
+        None | Some("") => Ok(None),
+        Some(s) => parse(s).map(Some).ok_or_else(|| {
+            ApiError::invalid(vec![crate::service::FieldError { field, message: format!("Use {allowed}") }])
+        }),
+    }
+}

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::caller::{ApiCaller, idempotent, json_response, parse_json};
+use super::caller::{ApiCaller, idempotent, json_response, optional_param, parse_json};
 use super::problem::ApiError;
 use crate::domain::{access::Capability, invitation::InvitationStatus};
 use crate::service::{FieldError, accounts::ensure_visible, invitations as service};
@@ -225,15 +225,12 @@ pub async fn list(
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ViewPeople, req.path()).await?;
-    let status = match q.status.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(InvitationStatus::parse(s).ok_or_else(|| {
-            ApiError::invalid(vec![FieldError {
-                field: "status",
-                message: "Use pending, accepted, expired, revoked or declined".into(),
-            }])
-        })?),
-    };
+    let status = optional_param(
+        q.status.as_deref(),
+        "status",
+        InvitationStatus::parse,
+        "pending, accepted, expired, revoked or declined",
+    )?;
     let limit = page_limit(q.limit)?;
     let query = invitations::ApiQuery {
         status,

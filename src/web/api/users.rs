@@ -7,11 +7,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::caller::{ApiCaller, idempotent, json_response, parse_json};
+use super::caller::{ApiCaller, idempotent, json_response, optional_param, parse_json};
 use super::invitations::{decode_cursor, encode_cursor, page_limit};
 use super::problem::ApiError;
 use crate::domain::{access::Capability, user::UserStatus};
-use crate::service::{FieldError, accounts, people};
+use crate::service::{accounts, people};
 use crate::state::AppState;
 use crate::store::{user_list, users};
 
@@ -122,15 +122,12 @@ pub async fn list(
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ViewPeople, req.path()).await?;
-    let status = match q.status.as_deref() {
-        None | Some("") => None,
-        Some(s) => Some(UserStatus::parse(s).ok_or_else(|| {
-            ApiError::invalid(vec![FieldError {
-                field: "status",
-                message: "Use invited, invite_expired, active or disabled".into(),
-            }])
-        })?),
-    };
+    let status = optional_param(
+        q.status.as_deref(),
+        "status",
+        UserStatus::parse,
+        "invited, invite_expired, active or disabled",
+    )?;
     let limit = page_limit(q.limit)?;
     let query = user_list::ListQuery {
         search: q.q.clone().filter(|s| !s.trim().is_empty()),
