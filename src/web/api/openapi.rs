@@ -95,9 +95,10 @@ fn schemas() -> Value {
                 "display_name": { "type": "string" }, "external_id": { "type": "string" }, "custom_attributes": { "type": "object" } }
         },
         "UserPatch": {
-            "type": "object", "additionalProperties": false,
-            "properties": { "given_name": { "type": "string" }, "family_name": { "type": "string" }, "display_name": { "type": "string" },
-                "external_id": { "type": "string" }, "custom_attributes": { "type": "object" } }
+            "type": "object", "additionalProperties": false, "description": "Fields left out or null stay as they are.",
+            "properties": { "given_name": { "type": ["string", "null"] }, "family_name": { "type": ["string", "null"] },
+                "display_name": { "type": ["string", "null"] }, "external_id": { "type": ["string", "null"] },
+                "custom_attributes": { "type": ["object", "null"] } }
         },
         "UserPage": {
             "type": "object", "required": ["data", "total"],
@@ -116,8 +117,9 @@ fn schemas() -> Value {
         "TenantIn": { "type": "object", "required": ["name", "slug"], "additionalProperties": false,
             "properties": { "name": { "type": "string", "minLength": 1, "maxLength": 100 }, "slug": { "type": "string", "pattern": "^[a-z0-9-]{1,50}$" } } },
         "TenantPatch": { "type": "object", "additionalProperties": false,
-            "properties": { "name": { "type": "string", "minLength": 1, "maxLength": 100 }, "disabled": { "type": "boolean" },
-                "allowed_domains": { "type": "array", "items": { "type": "string", "pattern": "^[a-z0-9-]+(\\.[a-z0-9-]+)+$" } } } },
+            "description": "Fields left out or null stay as they are.",
+            "properties": { "name": { "type": ["string", "null"], "minLength": 1, "maxLength": 100 }, "disabled": { "type": ["boolean", "null"] },
+                "allowed_domains": { "type": ["array", "null"], "items": { "type": "string", "pattern": "^[a-z0-9-]+(\\.[a-z0-9-]+)+$" } } } },
         "TenantList": { "type": "object", "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Tenant" } } } },
         "Role": role,
         "RoleIn": { "type": "object", "required": ["name"], "additionalProperties": false,
