@@ -23,6 +23,15 @@ async fn signed_out_visitors_are_sent_to_sign_in_and_come_back_after() {
         )
         .await;
     assert_eq!(r.headers()["location"], "/admin/users", "no open redirect");
+    for sneaky in ["/\t/evil.example", "/\\evil.example", "https://evil.example"] {
+        let r = app
+            .post_form(
+                "/login",
+                &[("email", "admin@example.com"), ("password", super::helpers::PASSWORD), ("next", sneaky)],
+            )
+            .await;
+        assert_eq!(r.headers()["location"], "/admin/users", "{sneaky:?} stays on the site");
+    }
 }
 
 #[tokio::test]
