@@ -95,6 +95,23 @@ async fn sign_in_is_rate_limited() {
 }
 
 #[tokio::test]
+async fn trying_many_accounts_from_one_address_is_rate_limited_too() {
+    let app = spawn_app().await;
+    let mut statuses = Vec::new();
+    for i in 0..32 {
+        let email = format!("guess{i}@example.com");
+        statuses.push(
+            app.post_form("/login", &[("email", email.as_str()), ("password", "guess-guess-guess")])
+                .await
+                .status()
+                .as_u16(),
+        );
+    }
+    assert_eq!(statuses[0], 200);
+    assert_eq!(statuses.last(), Some(&429));
+}
+
+#[tokio::test]
 async fn a_post_without_a_valid_csrf_token_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
     app.signed_in_admin().await;

@@ -75,7 +75,7 @@ pub async fn log_in(
         error: Some(error.into()),
         notice: None,
     };
-    if state.limits.login.check_key(&key).is_err() {
+    if state.limits.login.check_key(&key).is_err() || state.limits.login_ip.check_key(&ip).is_err() {
         let body =
             page("Too many sign-in attempts. Wait a minute and try again.").render().map_err(anyhow::Error::from)?;
         return Ok(HttpResponse::TooManyRequests().content_type("text/html; charset=utf-8").body(body));
