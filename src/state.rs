@@ -11,7 +11,7 @@ use crate::store::Db;
 pub struct AppState {
     pub db: Db,
     pub config: Settings,
-    /// Wakes the outbox worker after a message is enqueued.
+    /// Wakes the delivery workers (outbox, webhooks) after something is queued.
     pub wake_outbox: Arc<Notify>,
     pub limits: RateLimits,
 }

@@ -51,7 +51,6 @@ pub async fn record(
     tenant_id: Option<Uuid>,
     details: serde_json::Value,
 ) -> anyhow::Result<()> {
-    let details_copy = details.clone();
     let sql = "INSERT INTO audit_log (id, at, actor_id, actor, action, target, tenant_id, ip, user_agent, details)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
     on_conn!(c, c => sqlx::query(sql)
@@ -64,11 +63,11 @@ pub async fn record(
         .bind(tenant_id)
         .bind(&actor.ip)
         .bind(&actor.user_agent)
-        .bind(sqlx::types::Json(details))
+        .bind(sqlx::types::Json(&details))
         .execute(c)
         .await.map(|r| r.rows_affected()))
     .context("writing audit entry")?;
-    queue_webhook(c, action, target, tenant_id, &details_copy).await
+    queue_webhook(c, action, target, tenant_id, &details).await
 }
 
 /// An audit record that names a webhook event is also queued for delivery

@@ -133,6 +133,12 @@ pub async fn retry_now(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> anyhow
     Ok(n == 1)
 }
 
+/// How many messages are not yet delivered.
+pub async fn count_undelivered(c: &mut Conn<'_>) -> anyhow::Result<i64> {
+    let sql = "SELECT COUNT(*) FROM outbox WHERE status <> 'delivered'";
+    on_conn!(c, c => sqlx::query_scalar(sql).fetch_one(c).await).context("counting undelivered messages")
+}
+
 /// Messages not yet delivered (waiting, retrying or failed), oldest first.
 pub async fn undelivered(c: &mut Conn<'_>, limit: i64) -> anyhow::Result<Vec<Message>> {
     let sql = format!("SELECT {COLUMNS} FROM outbox WHERE status <> 'delivered' ORDER BY created_at LIMIT $1");

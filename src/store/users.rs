@@ -30,15 +30,6 @@ pub struct User {
     pub last_login_at: Option<DateTime<Utc>>,
 }
 
-impl User {
-    pub fn full_name(&self) -> String {
-        if !self.display_name.is_empty() {
-            return self.display_name.clone();
-        }
-        format!("{} {}", self.given_name, self.family_name).trim().to_string()
-    }
-}
-
 #[derive(sqlx::FromRow)]
 struct UserRow {
     id: Uuid,

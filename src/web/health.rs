@@ -32,7 +32,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         out.push_str(&format!("usher_invitations{{status=\"{status}\"}} {n}\n"));
     }
     out.push_str("# TYPE usher_outbox_undelivered gauge\n");
-    let waiting = outbox::undelivered(&mut c, 10_000).await.map(|v| v.len()).unwrap_or_default();
+    let waiting = outbox::count_undelivered(&mut c).await.unwrap_or(-1);
     out.push_str(&format!("usher_outbox_undelivered {waiting}\n"));
     out.push_str(&format!("# TYPE usher_scrape_time gauge\nusher_scrape_time {}\n", Utc::now().timestamp()));
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(out)
