@@ -37,6 +37,29 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// The bearer token `/metrics` asks for. Shown as `***` in `Debug` output.
+#[derive(Clone)]
+pub struct MetricsToken(String);
+
+impl MetricsToken {
+    /// Shorter tokens could be guessed by a scraper-sized botnet.
+    pub const MIN_LEN: usize = 16;
+
+    /// Does `presented` equal the token? Both are hashed first, so the
+    /// comparison takes the same time whatever their lengths and contents.
+    pub fn matches(&self, presented: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        use subtle::ConstantTimeEq;
+        Sha256::digest(self.0.as_bytes()).ct_eq(&Sha256::digest(presented.as_bytes())).into()
+    }
+}
+
+impl fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MetricsToken(***)")
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub database_url: String,
@@ -55,6 +78,8 @@ pub struct Settings {
     /// May webhooks target loopback and private addresses? Default: yes
     /// for a plain-http (development) base URL, no for https (production).
     pub webhooks_allow_private: bool,
+    /// `/metrics` answers only requests bearing this token; unset, it is off.
+    pub metrics_token: Option<MetricsToken>,
 }
 
 impl Settings {
@@ -120,7 +145,15 @@ impl Settings {
             Some(other) => bail!("USHER_WEBHOOKS_ALLOW_PRIVATE must be true or false (got {other})"),
             None => !base_url.starts_with("https://"),
         };
+        let metrics_token = get("USHER_METRICS_TOKEN").map(|t| t.trim().to_string());
+        if metrics_token.as_ref().is_some_and(|t| t.chars().count() < MetricsToken::MIN_LEN) {
+            bail!(
+                "USHER_METRICS_TOKEN must be at least {} characters (e.g. the output of openssl rand -hex 32)",
+                MetricsToken::MIN_LEN
+            );
+        }
         Ok(Self {
+            metrics_token: metrics_token.map(MetricsToken),
             webhooks_allow_private,
             retry_base: chrono::Duration::milliseconds(retry_base_ms),
             sweep_interval: std::time::Duration::from_millis(sweep_interval_ms),
@@ -166,6 +199,20 @@ mod tests {
         assert_eq!(s.database_url, "sqlite://usher.db");
         assert_eq!(s.base_url, "http://127.0.0.1:8080");
         assert!(matches!(s.mail, MailSettings::DevMailbox));
+    }
+
+    #[test]
+    fn the_metrics_token_is_never_shown_and_must_be_long_enough() {
+        let token = "s3cret-metrics-token-0123456789";
+        let s = Settings::from_lookup(|k| (k == "USHER_METRICS_TOKEN").then(|| token.into())).unwrap();
+        assert!(!format!("{s:?}").contains(token));
+        let t = s.metrics_token.unwrap();
+        assert!(t.matches(token));
+        assert!(!t.matches("s3cret-metrics-token-012345678"));
+        assert!(!t.matches(""));
+        let err = Settings::from_lookup(|k| (k == "USHER_METRICS_TOKEN").then(|| "short".into())).unwrap_err();
+        assert!(err.to_string().contains("USHER_METRICS_TOKEN"), "{err}");
+        assert!(Settings::from_lookup(|_| None).unwrap().metrics_token.is_none(), "off by default");
     }
 
     #[test]

@@ -80,7 +80,8 @@ impl Application {
                 .wrap(from_fn(crate::web::csrf::protect))
                 .wrap(sessions)
                 .wrap(from_fn(crate::web::headers::security_headers))
-                .wrap(tracing_actix_web::TracingLogger::default())
+                // Redacted paths, no query strings, 4xx at INFO (see telemetry).
+                .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RequestSpan>::new())
                 .configure(crate::web::routes)
         })
         .workers(2)

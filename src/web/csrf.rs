@@ -16,6 +16,7 @@ use futures_util::future::{Ready, ready};
 use subtle::ConstantTimeEq;
 
 use crate::domain::token::Token;
+use crate::telemetry::redact_path;
 
 pub const COOKIE: &str = "usher_csrf";
 pub const FIELD: &str = "csrf_token";
@@ -67,7 +68,8 @@ pub async fn protect(
             _ => false,
         };
         if !ok {
-            tracing::warn!(path = %req.path(), "POST refused: missing or wrong CSRF token");
+            // A stale form is routine, not an error; the path may hold a link token.
+            tracing::info!(path = %redact_path(req.path()), "POST refused: missing or wrong CSRF token");
             let (http_req, _) = req.into_parts();
             let response = actix_web::ResponseError::error_response(&super::error::AppError::CsrfRejected);
             return Ok(ServiceResponse::new(http_req, response));
@@ -78,12 +80,24 @@ pub async fn protect(
     let secure =
         req.app_data::<actix_web::web::Data<crate::state::AppState>>().is_some_and(|s| s.config.secure_cookies);
     let mut res = next.call(req).await?.map_into_boxed_body();
-    if existing.is_none() {
+    let rotate = res.request().extensions().contains::<Rotate>();
+    if existing.is_none() || rotate {
+        let token = if rotate { Token::generate().as_str().to_string() } else { token };
         let cookie =
             Cookie::build(COOKIE, token).path("/").http_only(true).secure(secure).same_site(SameSite::Lax).finish();
         res.response_mut().add_cookie(&cookie)?;
     }
     Ok(res)
+}
+
+/// Marks a request whose response must carry a new CSRF cookie.
+struct Rotate;
+
+/// Give the browser a new CSRF token with this response (at sign-in and
+/// sign-out): a token someone planted or read before is worth nothing
+/// after, and forms still open from before are refused.
+pub fn rotate(req: &HttpRequest) {
+    req.extensions_mut().insert(Rotate);
 }
 
 fn bytes_payload(body: Bytes) -> Payload {

@@ -1,11 +1,16 @@
 //! Liveness, readiness and a few Prometheus counters.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{
+    HttpRequest, HttpResponse, ResponseError,
+    http::header::{AUTHORIZATION, WWW_AUTHENTICATE},
+    web,
+};
 use chrono::Utc;
 
 use crate::on_conn;
 use crate::state::AppState;
 use crate::store::outbox;
+use crate::web::error::AppError;
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().body("ok")
@@ -19,7 +24,27 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+/// Invitation counts are business data: only a scraper holding
+/// `USHER_METRICS_TOKEN` may read them, and without one the endpoint is off.
+/// (Behind a reverse proxy every client looks like loopback, so "loopback
+/// only" would not protect anything.)
+pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let Some(expected) = &state.config.metrics_token else {
+        return AppError::NotFound.error_response();
+    };
+    let presented = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
+    if !presented.is_some_and(|token| expected.matches(token)) {
+        return HttpResponse::Unauthorized()
+            .insert_header((WWW_AUTHENTICATE, "Bearer realm=\"usher-metrics\""))
+            .content_type("text/plain; charset=utf-8")
+            .body("Metrics need the bearer token set in USHER_METRICS_TOKEN.\n");
+    }
     let Ok(mut pooled) = state.db.acquire().await else {
         return HttpResponse::ServiceUnavailable().body("database unreachable");
     };

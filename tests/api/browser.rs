@@ -208,3 +208,53 @@ async fn an_admin_uploads_a_csv_checks_the_preview_confirms_and_resends_from_a_r
     assert_eq!(mails, 3, "two invitations and one resend in the dev mailbox");
     b.close().await.unwrap();
 }
+
+/// Another site (another port is another origin) whose pages all say hello.
+async fn another_site() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf).await;
+                let body = "<!doctype html><title>App</title><p>Hello from the app</p>";
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = stream.write_all(format!("{head}{body}").as_bytes()).await;
+            });
+        }
+    });
+    address
+}
+
+#[tokio::test]
+async fn registering_in_a_real_browser_lands_on_the_invitations_redirect_site() {
+    if !browser_available() {
+        eprintln!("SKIPPED: the real-browser test needs chromium and chromium-driver");
+        return;
+    }
+    // The CSP allows forms to post to this site only; the registration page
+    // alone also names the redirect URL's origin, or Chromium would stop the
+    // 303 that follows the form.
+    let app = super::helpers::spawn_app().await;
+    app.signed_in_admin().await;
+    let site = another_site().await;
+    let redirect = format!("{site}/start");
+    assert_eq!(app.invite("ada@example.com", &[("redirect_url", redirect.as_str())]).await.status(), 303);
+    let link = super::helpers::invite_link(&app.smtp.wait_for("ada@example.com").await);
+    let (_driver, b, _profile) = start_browser().await;
+
+    b.goto(&link).await.unwrap();
+    wait_for_text(&b, "Create your account").await;
+    fill(&b, "password", PASSWORD).await;
+    fill(&b, "password_confirm", PASSWORD).await;
+    click(&b, "form[action^='/invite/'] button.button").await;
+    wait_for_text(&b, "Hello from the app").await;
+    assert_eq!(b.current_url().await.unwrap().as_str(), redirect);
+    assert_eq!(app.user_status("ada@example.com").await, "active");
+    b.close().await.unwrap();
+}

@@ -62,7 +62,7 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
-        usher::telemetry::init();
+        capture_server_log();
     }
     let dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database(&dir).await;
@@ -387,5 +387,44 @@ impl TestApp {
         let status = r.status().as_u16();
         let text = r.text().await.unwrap();
         (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
+    }
+}
+
+/// The server log as production writes it (at INFO, DEBUG for Usher),
+/// from the first call on. One subscriber serves the whole test binary and
+/// tests run in parallel, so search for something unique to your test. With
+/// `TEST_LOG` set, the log is printed as well.
+pub fn capture_server_log() -> &'static std::sync::Mutex<Vec<u8>> {
+    static LOG: std::sync::OnceLock<Arc<std::sync::Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let writer = CapturedLog(log.clone(), std::env::var("TEST_LOG").is_ok());
+        let filter = tracing_subscriber::EnvFilter::new("info,usher=debug,sqlx=warn");
+        let subscriber = usher::telemetry::subscriber(filter, move || writer.clone(), false);
+        tracing::subscriber::set_global_default(subscriber).expect("only capture_server_log installs a subscriber");
+        log
+    })
+}
+
+/// Lines of the server log that contain `needle`.
+pub fn server_log_lines(needle: &str) -> Vec<String> {
+    let log = capture_server_log().lock().unwrap();
+    String::from_utf8_lossy(&log).lines().filter(|l| l.contains(needle)).map(str::to_string).collect()
+}
+
+#[derive(Clone)]
+struct CapturedLog(Arc<std::sync::Mutex<Vec<u8>>>, bool);
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        if self.1 {
+            std::io::stdout().write_all(buf)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }

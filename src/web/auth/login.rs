@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::service::{ServiceError, accounts};
 use crate::state::AppState;
 use crate::web::{
-    csrf::CsrfToken,
+    csrf::{self, CsrfToken},
     error::{AppError, see_other},
     guard::{USER_ID_KEY, actor_of, flash},
 };
@@ -82,8 +82,10 @@ pub async fn log_in(
     }
     match accounts::login(&state, &form.email, &form.password, &actor_of(&req, None)).await {
         Ok(user) => {
-            // A new session id on sign-in: no session fixation.
+            // A new session id and CSRF token on sign-in: no session fixation,
+            // and a token planted before sign-in is useless after it.
             session.renew();
+            csrf::rotate(&req);
             session.insert(USER_ID_KEY, user.id).map_err(|e| anyhow::anyhow!("session insert failed: {e}"))?;
             Ok(see_other(&next))
         }
@@ -95,8 +97,9 @@ pub async fn log_in(
     }
 }
 
-pub async fn log_out(session: Session) -> HttpResponse {
+pub async fn log_out(req: HttpRequest, session: Session) -> HttpResponse {
     session.purge();
+    csrf::rotate(&req);
     flash(&session, "success", "You have signed out.");
     see_other("/login")
 }

@@ -19,6 +19,7 @@ use crate::web::{
     error::{AppError, render, see_other},
     forms::FormErrors,
     guard::actor_of,
+    headers::allow_form_redirect,
 };
 use words::{Words, words_for};
 
@@ -36,6 +37,19 @@ pub struct RegisterPage {
     pub attributes: Vec<(String, String)>,
     pub expires: String,
     pub errors: FormErrors,
+    /// Where registering sends the person (another site, or none).
+    pub redirect_url: Option<String>,
+}
+
+impl RegisterPage {
+    /// The page, whose form may be redirected to the invitation's redirect URL.
+    fn respond(self, status: StatusCode) -> Result<HttpResponse, AppError> {
+        let mut res = render(status, &self)?;
+        if let Some(url) = &self.redirect_url {
+            allow_form_redirect(&mut res, url);
+        }
+        Ok(res)
+    }
 }
 
 #[derive(Template)]
@@ -124,6 +138,7 @@ fn register_page(
             .collect(),
         expires: show_time(invitation.expires_at),
         errors,
+        redirect_url: invitation.redirect_url.clone(),
     }
 }
 
@@ -138,7 +153,7 @@ pub async fn registration_form(
     if !matches!(view, LinkView::Open { .. }) {
         return dead_link_page(&view, browser_lang(&req), &csrf.0, &token);
     }
-    render(StatusCode::OK, &register_page(view, &csrf.0, &token, None, None, FormErrors::default()))
+    register_page(view, &csrf.0, &token, None, None, FormErrors::default()).respond(StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -181,7 +196,7 @@ pub async fn register(
             for e in &mut page.errors.0 {
                 e.message = words::translate(&page.lang, &e.message);
             }
-            render(StatusCode::UNPROCESSABLE_ENTITY, &page)
+            page.respond(StatusCode::UNPROCESSABLE_ENTITY)
         }
         Err(ServiceError::Refused(_)) => {
             let view = invitee::open(&state, &token).await?;
