@@ -6,4 +6,4 @@ ALTER TABLE bulk_imports ADD COLUMN tenant_id BLOB;
 ALTER TABLE bulk_imports ADD COLUMN row_count BIGINT;
 ALTER TABLE bulk_imports ADD COLUMN invited_count BIGINT;
 ALTER TABLE bulk_imports ADD COLUMN resent_count BIGINT;
-CREATE INDEX bulk_imports_by_status ON bulk_imports (status, created_at);
+CREATE INDEX bulk_imports_created_at ON bulk_imports (created_at);

@@ -276,7 +276,7 @@ pub async fn preview(
 /// Commit a previewed import: every row is checked again (things may have
 /// changed since the preview) and written. Only its creator may commit it.
 /// Committing twice commits once: a second request (a double click) finds
-/// the import taken and returns at once, and both land on its result.
+/// the import taken and waits for the first, and both land on its result.
 pub async fn commit(state: &AppState, actor: &Actor, access: &Access, import_id: Uuid) -> Result<(), BulkError> {
     let import = {
         let mut c = state.db.acquire().await?;
