@@ -58,8 +58,8 @@ start=$(date +%s.%N)
 curl -s -b "$jar" -o "$work/preview.html" -F "csrf_token=$csrf" -F mode=csv -F lang=en -F "send_now=${SEND_NOW:-on}" -F "file=@$csv;type=text/csv" "$base/admin/invitations/bulk/preview"
 mid=$(date +%s.%N)
 commit=$(grep -o 'action="/admin/invitations/bulk/[^"]*/commit"' "$work/preview.html" | sed 's/action="//;s/"$//')
-curl -s -b "$jar" -o "$work/result.html" --data-urlencode "csrf_token=$csrf" "$base$commit"
+curl -s -L -b "$jar" -o "$work/result.html" --data-urlencode "csrf_token=$csrf" "$base$commit"
 end=$(date +%s.%N)
-grep -o '<strong>[0-9]*</strong> invited' "$work/result.html" || { echo "commit failed"; exit 1; }
+grep -o '<strong>[0-9,]*</strong> invited' "$work/result.html" || { echo "commit failed"; exit 1; }
 printf 'preview %.2f s, commit %.2f s, total %.2f s\n' "$(echo "$mid - $start" | bc)" "$(echo "$end - $mid" | bc)" "$(echo "$end - $start" | bc)"
 echo "peak RSS: $(awk '/VmHWM/{print $2/1024 " MiB"}' /proc/$server/status)"

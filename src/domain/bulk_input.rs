@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use super::number::grouped;
+
 pub const MAX_ROWS: usize = 10_000;
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 
@@ -38,12 +40,21 @@ impl RawRow {
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FileError {
+    #[error("Choose a CSV file.")]
+    NoFile,
     #[error("The file is empty.")]
     Empty,
+    #[error("The file has a header row but no people. Add one person per line below the header.")]
+    NoRows,
     #[error("The file is larger than 5 MiB. Split it into smaller files.")]
     TooLarge,
-    #[error("The file has {0} rows; at most 10,000 rows can be imported at once. Split it into smaller files.")]
+    #[error(
+        "The file has {rows} rows; at most 10,000 rows can be imported at once. Split it into smaller files.",
+        rows = grouped(*.0)
+    )]
     TooManyRows(usize),
+    #[error("This looks like an Excel workbook: save it as CSV UTF-8 and upload that file.")]
+    Spreadsheet,
     #[error(
         "This does not look like a CSV file (it contains binary data). Export it from your spreadsheet as CSV (UTF-8)."
     )]
@@ -70,10 +81,17 @@ fn split_cell(cell: &str) -> Vec<String> {
     cell.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
+/// How a workbook starts: xlsx (and ods) files are ZIP archives, xls files
+/// OLE compound documents.
+const WORKBOOK_MAGIC: [&[u8]; 2] = [b"PK\x03\x04", b"\xD0\xCF\x11\xE0"];
+
 /// Check size and encoding; return the text without a byte-order mark.
 fn as_text(bytes: &[u8]) -> Result<&str, FileError> {
     if bytes.len() > MAX_BYTES {
         return Err(FileError::TooLarge);
+    }
+    if WORKBOOK_MAGIC.iter().any(|magic| bytes.starts_with(magic)) {
+        return Err(FileError::Spreadsheet);
     }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if bytes.contains(&0) {
@@ -84,6 +102,11 @@ fn as_text(bytes: &[u8]) -> Result<&str, FileError> {
         return Err(FileError::Empty);
     }
     Ok(text)
+}
+
+/// An uploaded file as text, or why it cannot be read as a CSV file.
+pub fn file_text(bytes: &[u8]) -> Result<String, FileError> {
+    as_text(bytes).map(str::to_owned)
 }
 
 /// A comma- or semicolon-separated file, decided by its header line.
@@ -151,7 +174,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<RawRow>, FileError> {
         rows.push(row);
     }
     if rows.is_empty() {
-        return Err(FileError::Empty);
+        return Err(FileError::NoRows);
     }
     Ok(rows)
 }
@@ -212,8 +235,11 @@ mod tests {
     #[test]
     fn unreadable_files_get_one_clear_error() {
         assert_eq!(parse_csv(b""), Err(FileError::Empty));
-        assert_eq!(parse_csv(b"email\n"), Err(FileError::Empty));
-        assert_eq!(parse_csv(b"PK\x03\x04\x00\x00binary"), Err(FileError::Binary));
+        assert_eq!(parse_csv(b"email\n"), Err(FileError::NoRows));
+        assert_eq!(parse_csv(b"email,given_name\n,\n\n"), Err(FileError::NoRows));
+        assert_eq!(parse_csv(b"PK\x03\x04\x14\x00\x06\x00xl/workbook.xml"), Err(FileError::Spreadsheet));
+        assert_eq!(parse_csv(b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00"), Err(FileError::Spreadsheet));
+        assert_eq!(parse_csv(b"email\na@x.io\n\x00\x01"), Err(FileError::Binary));
         assert_eq!(parse_csv(b"email\n\xff\xfe caf\xe9\n"), Err(FileError::NotUtf8));
         assert_eq!(parse_csv(b"name,team\nAda,x\n"), Err(FileError::UnknownColumn("name".into())));
         assert_eq!(parse_csv(b"given_name\nAda\n"), Err(FileError::NoLoginColumn));
@@ -227,7 +253,9 @@ mod tests {
         for i in 0..10_001 {
             file.push_str(&format!("p{i}@example.com\n"));
         }
-        assert!(matches!(parse_csv(file.as_bytes()), Err(FileError::TooManyRows(10_001))));
+        let refused = parse_csv(file.as_bytes()).unwrap_err();
+        assert_eq!(refused, FileError::TooManyRows(10_001));
+        assert!(refused.to_string().starts_with("The file has 10,001 rows;"), "{refused}");
     }
 
     #[test]

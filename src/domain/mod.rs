@@ -2,9 +2,11 @@
 
 pub mod access;
 pub mod bulk_input;
+pub mod csv_export;
 pub mod invitation;
 pub mod lifetime;
 pub mod login_id;
+pub mod number;
 pub mod password;
 pub mod signature;
 pub mod token;

@@ -2,12 +2,14 @@
 //! then commit in chunks, recording every row's outcome.
 
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
+pub use super::bulk_results::{Kind, RowResult};
 use super::{
     ServiceError,
     catalog::Catalog,
@@ -30,6 +32,9 @@ use crate::store::{
 /// held up for the whole import.
 const CHUNK: usize = 500;
 
+/// How long a second confirm of the same import waits for the first.
+const WAIT_FOR_COMMIT: Duration = Duration::from_secs(30);
+
 /// Settings shared by every row: the list mode's roles and tenants, and
 /// defaults for CSV rows.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -38,53 +43,6 @@ pub struct BulkOptions {
     pub tenants: Vec<Uuid>,
     pub lang: String,
     pub send_now: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    Invite,
-    Resend,
-    SkippedActive,
-    SkippedCooldown,
-    Duplicate,
-    Invalid,
-    DomainNotAllowed,
-    OverQuota,
-    Failed,
-}
-
-impl Kind {
-    /// Will this row be written on commit?
-    pub fn writes(self) -> bool {
-        matches!(self, Self::Invite | Self::Resend)
-    }
-
-    pub fn label(self, committed: bool) -> &'static str {
-        match (self, committed) {
-            (Self::Invite, false) => "will invite",
-            (Self::Invite, true) => "invited",
-            (Self::Resend, false) => "will resend (already invited)",
-            (Self::Resend, true) => "resent",
-            (Self::SkippedActive, _) => "skipped: already active",
-            (Self::SkippedCooldown, _) => "skipped: invited moments ago",
-            (Self::Duplicate, _) => "skipped: duplicate in this file",
-            (Self::Invalid, _) => "invalid",
-            (Self::DomainNotAllowed, _) => "domain not allowed for this tenant",
-            (Self::OverQuota, _) => "skipped: over your daily quota",
-            (Self::Failed, _) => "failed",
-        }
-    }
-}
-
-/// One row's verdict (preview) or outcome (after commit).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct RowResult {
-    pub line: usize,
-    pub login_id: String,
-    pub name: String,
-    pub kind: Kind,
-    pub detail: String,
 }
 
 pub struct Preview {
@@ -303,18 +261,23 @@ pub async fn preview(
     let mut planner = Planner { catalog: &catalog, access, options, quota, seen: HashSet::new(), now };
     let planned = planner.plan(&mut c, &rows).await?;
     let created_by = actor.user_id.ok_or_else(|| anyhow::anyhow!("bulk invite needs a signed-in person"))?;
-    let import_id = bulk_imports::insert(&mut c, created_by, mode, input, &json!(options), now).await?;
+    let new = bulk_imports::NewImport {
+        created_by,
+        created_by_label: &actor.label,
+        tenant_id: access.tenant_scope,
+        mode,
+        input,
+        options: &json!(options),
+    };
+    let import_id = bulk_imports::insert(&mut c, &new, now).await?;
     Ok(Preview { import_id, rows: planned.into_iter().map(|(r, _)| r).collect() })
 }
 
 /// Commit a previewed import: every row is checked again (things may have
-/// changed since the preview) and written. Committing twice commits once.
-pub async fn commit(
-    state: &AppState,
-    actor: &Actor,
-    access: &Access,
-    import_id: Uuid,
-) -> Result<Vec<RowResult>, BulkError> {
+/// changed since the preview) and written. Only its creator may commit it.
+/// Committing twice commits once: a second request (a double click) finds
+/// the import taken and waits for the first, and both land on its result.
+pub async fn commit(state: &AppState, actor: &Actor, access: &Access, import_id: Uuid) -> Result<(), BulkError> {
     let import = {
         let mut c = state.db.acquire().await?;
         bulk_imports::find(&mut c.conn(), import_id).await?
@@ -322,22 +285,52 @@ pub async fn commit(
     let Some(import) = import.filter(|i| Some(i.created_by) == actor.user_id) else {
         return Err(ServiceError::NotFound.into());
     };
-    if let Some(result) = import.result.filter(|_| import.status == "committed") {
-        return Ok(serde_json::from_value(result.0).map_err(anyhow::Error::from)?);
-    }
-    {
+    let claimed = import.status == "previewed" && {
         let mut c = state.db.acquire().await?;
-        if !bulk_imports::claim(&mut c.conn(), import_id).await? {
-            return Err(ServiceError::Refused(
-                "This import is already being committed; open the users page in a moment.".into(),
-            )
-            .into());
-        }
+        bulk_imports::claim(&mut c.conn(), import_id).await?
+    };
+    if !claimed {
+        return wait_while_committing(state, import_id).await;
     }
-    let options: BulkOptions = serde_json::from_value(import.options.0).map_err(anyhow::Error::from)?;
+    let mut results = Vec::new();
+    let written = write_rows(state, actor, access, &import, &mut results).await;
+    // Rows already written stay written: record them even when the import
+    // stopped part way, so its result page says what happened.
+    let finished = finish(state, actor, access, import_id, &results, written.is_err()).await;
+    if let (Err(_), Err(e)) = (&written, &finished) {
+        tracing::error!(error = ?e, "recording a failed bulk import");
+    }
+    written.and(finished)
+}
+
+/// A second confirm (a double click) waits for the first to finish, so
+/// the person lands on the finished result rather than on "in progress".
+async fn wait_while_committing(state: &AppState, import_id: Uuid) -> Result<(), BulkError> {
+    let deadline = Instant::now() + WAIT_FOR_COMMIT;
+    loop {
+        let import = {
+            let mut c = state.db.acquire().await?;
+            bulk_imports::find(&mut c.conn(), import_id).await?
+        };
+        if import.is_none_or(|i| i.status != "committing") || Instant::now() >= deadline {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Write every row of a claimed import, chunk by chunk; `results` gets
+/// the outcome of every row in the chunks that were committed.
+async fn write_rows(
+    state: &AppState,
+    actor: &Actor,
+    access: &Access,
+    import: &bulk_imports::BulkImport,
+    results: &mut Vec<RowResult>,
+) -> Result<(), BulkError> {
+    let options: BulkOptions = serde_json::from_value(import.options.0.clone()).map_err(anyhow::Error::from)?;
     let rows = parse(&import.mode, &import.input)?;
     let now = Utc::now();
-    let mut results = Vec::with_capacity(rows.len());
     let mut seen = HashSet::new();
     let mut quota = {
         let mut c = state.db.acquire().await?;
@@ -354,6 +347,7 @@ pub async fn commit(
         let planned = planner.plan(&mut c, chunk).await?;
         (seen, quota) = (planner.seen, planner.quota);
         let mut invites = Vec::new();
+        let mut chunk_results = Vec::with_capacity(chunk.len());
         for (mut result, planned) in planned {
             match planned {
                 Some(Planned::Invite { request, existing_user }) => invites.push((*request, existing_user)),
@@ -367,38 +361,46 @@ pub async fn commit(
                 }
                 None => {}
             }
-            results.push(result);
+            chunk_results.push(result);
         }
         invitations::write_invitations(&mut c, state, &catalog, actor, &invites, &account, now).await?;
         tx.commit().await?;
+        results.append(&mut chunk_results);
     }
+    Ok(())
+}
+
+/// Keep the per-row result and its counts, and write the audit entry.
+async fn finish(
+    state: &AppState,
+    actor: &Actor,
+    access: &Access,
+    import_id: Uuid,
+    results: &[RowResult],
+    failed: bool,
+) -> Result<(), BulkError> {
+    let count = |kind: Kind| results.iter().filter(|r| r.kind == kind).count();
+    let (invited, resent) = (count(Kind::Invite), count(Kind::Resend));
+    let counts = bulk_imports::Counts { rows: results.len() as i64, invited: invited as i64, resent: resent as i64 };
     let mut tx = state.db.begin().await?;
-    let value = serde_json::to_value(&results).map_err(anyhow::Error::from)?;
-    if !bulk_imports::mark_committed(&mut tx.conn(), import_id, &value, Utc::now()).await? {
+    let value = serde_json::to_value(results).map_err(anyhow::Error::from)?;
+    if !bulk_imports::finish(&mut tx.conn(), import_id, failed, &value, counts, Utc::now()).await? {
         return Err(ServiceError::Refused("This import was already committed.".into()).into());
     }
-    let invited = results.iter().filter(|r| r.kind == Kind::Invite).count();
-    let resent = results.iter().filter(|r| r.kind == Kind::Resend).count();
+    let mut details = json!({ "import_id": import_id, "invited": invited, "resent": resent, "rows": results.len() });
+    if failed {
+        details["stopped"] = json!(true);
+    }
     audit::record(
         &mut tx.conn(),
         actor,
         "invitation.bulk",
         &format!("{} rows", results.len()),
         access.tenant_scope,
-        json!({ "import_id": import_id, "invited": invited, "resent": resent, "rows": results.len() }),
+        details,
     )
     .await?;
     tx.commit().await?;
     state.wake_outbox.notify_waiters();
-    Ok(results)
-}
-
-/// The result as CSV, for download.
-pub fn result_csv(rows: &[RowResult]) -> anyhow::Result<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["line", "login_id", "name", "outcome", "detail"])?;
-    for r in rows {
-        w.write_record([r.line.to_string().as_str(), &r.login_id, &r.name, r.kind.label(true), &r.detail])?;
-    }
-    Ok(String::from_utf8(w.into_inner()?)?)
+    Ok(())
 }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod bulk;
+pub mod bulk_results;
 pub mod catalog;
 pub mod invitations;
 pub mod invitee;

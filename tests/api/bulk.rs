@@ -25,11 +25,10 @@ async fn a_pasted_list_is_previewed_then_everyone_is_invited_with_the_shared_rol
     for who in ["a@x.io", "b@x.io", "+4915112345678"] {
         assert_eq!(verdict(&html, who), "will invite");
     }
-    assert!(html.contains("Confirm: invite or resend 3 people"));
+    assert!(html.contains("Confirm: invite 3 people"));
     assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 0, "the preview writes nothing");
 
-    let r = app.post_form(&TestApp::commit_action(&html), &[]).await;
-    let result = r.text().await.unwrap();
+    let (_, result) = app.confirm_bulk(&html).await;
     assert_eq!(verdict(&result, "a@x.io"), "invited");
     let link = invite_link(&app.smtp.wait_for("b@x.io").await);
     let form = [
@@ -82,7 +81,7 @@ async fn a_csv_preview_gives_every_row_its_verdict_and_the_commit_its_outcome() 
     assert_eq!(verdict(&html, "insider@acme.com"), "will invite");
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 3, "nothing written by the preview");
 
-    let result = app.post_form(&TestApp::commit_action(&html), &[]).await.text().await.unwrap();
+    let (_, result) = app.confirm_bulk(&html).await;
     assert_eq!(verdict(&result, "new@x.io"), "invited");
     assert_eq!(verdict(&result, "invited@x.io"), "resent");
     app.smtp.wait_for("new@x.io").await;
@@ -106,7 +105,7 @@ async fn malformed_files_get_a_clear_message_never_a_500() {
     app.signed_in_admin().await;
     let cases: [(&[u8], &str); 5] = [
         (b"", "The file is empty."),
-        (b"PK\x03\x04\x00\x00\x00binary spreadsheet", "contains binary data"),
+        (b"PK\x03\x04\x00\x00\x00binary spreadsheet", "This looks like an Excel workbook"),
         (b"email,given_name\nb\xe9a@x.io,B\xe9a\n", "not UTF-8 text"),
         (b"mail,name\na@x.io,A\n", "Unknown column &#34;mail&#34;"),
         (b"given_name\nAda\n", "no email or phone column"),
@@ -170,9 +169,9 @@ async fn a_large_import_is_committed_across_chunks_with_every_row_reported() {
         csv.push_str(&format!("person{i}@x.io;P{i}\r\n"));
     }
     let html = app.upload_csv(csv.as_bytes(), false).await.text().await.unwrap();
-    assert!(html.contains("<strong>1200</strong> will invite"));
-    let result = app.post_form(&TestApp::commit_action(&html), &[]).await.text().await.unwrap();
-    assert!(result.contains("<strong>1200</strong> invited"));
+    assert!(html.contains("<strong>1,200</strong> will invite"));
+    let (_, result) = app.confirm_bulk(&html).await;
+    assert!(result.contains("<strong>1,200</strong> invited"));
     assert_eq!(app.count("SELECT COUNT(*) FROM invitations WHERE status = 'pending'").await, 1200);
     assert!(app.get_html("/admin/users?status=invited").await.contains("1200 users"));
 }

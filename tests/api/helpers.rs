@@ -428,3 +428,15 @@ impl std::io::Write for CapturedLog {
         Ok(())
     }
 }
+
+impl TestApp {
+    /// Press Confirm on a bulk preview: a 303 to the import's result page,
+    /// which is fetched. Returns (result page address, its HTML).
+    pub async fn confirm_bulk(&self, preview_html: &str) -> (String, String) {
+        let r = self.post_form(&Self::commit_action(preview_html), &[]).await;
+        assert_eq!(r.status(), 303, "confirm redirects to the result");
+        let location = r.headers()["location"].to_str().unwrap().to_string();
+        let html = self.get_html(&location).await;
+        (location, html)
+    }
+}

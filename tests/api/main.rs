@@ -7,6 +7,7 @@ mod audit;
 mod browser;
 mod bulk;
 mod hardening_logs;
+mod hardening_csv;
 mod helpers;
 mod invitations;
 mod invitee;

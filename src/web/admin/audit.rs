@@ -6,6 +6,7 @@ use askama::Template;
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 
+use crate::domain::csv_export::CsvExport;
 use crate::service::show_time;
 use crate::state::AppState;
 use crate::store::{audit, tenants};
@@ -161,12 +162,10 @@ pub async fn audit_csv(
         let mut c = state.db.acquire().await?;
         audit::list(&mut c.conn(), &f, 0, CSV_LIMIT).await?
     };
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["at", "actor", "action", "target", "tenant_id", "ip", "user_agent", "details"])
-        .map_err(anyhow::Error::from)?;
+    let mut csv = CsvExport::new(&["at", "actor", "action", "target", "tenant_id", "ip", "user_agent", "details"])?;
     for e in entries {
         let tenant = e.tenant_id.map(|t| t.to_string()).unwrap_or_default();
-        w.write_record([
+        csv.row([
             e.at.to_rfc3339().as_str(),
             &e.actor,
             &e.action,
@@ -175,10 +174,9 @@ pub async fn audit_csv(
             &e.ip,
             &e.user_agent,
             &e.details.0.to_string(),
-        ])
-        .map_err(anyhow::Error::from)?;
+        ])?;
     }
-    let body = w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))?;
+    let body = csv.finish()?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header(("content-disposition", "attachment; filename=\"usher-audit.csv\""))

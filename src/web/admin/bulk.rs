@@ -1,20 +1,42 @@
 //! `/admin/invitations/bulk`: invite many people at once, from a pasted
-//! list or a CSV file. Always a preview first; then confirm; then a result
-//! page listing every row, downloadable as CSV.
+//! list or a CSV file. Always a preview first; then confirm, which
+//! redirects to the import's result page (every row, downloadable as CSV).
+//! The bulk page lists recent imports so a result can be found again.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;
 
 use super::{invite::Choice, parse_id};
-use crate::service::bulk::{self, BulkError, BulkOptions, RowResult};
+use crate::domain::{bulk_input, bulk_input::FileError, number::grouped};
+use crate::service::bulk::{self, BulkError, BulkOptions, Kind, RowResult};
+use crate::service::bulk_results::{self, ImportResult, ImportStatus};
+use crate::service::show_time;
 use crate::state::AppState;
-use crate::store::{bulk_imports, roles, settings, tenants};
+use crate::store::{roles, settings, tenants};
 use crate::web::{
-    error::{AppError, render},
+    error::{AppError, render, see_other},
     forms::FormErrors,
     guard::{Guard, Invite, PageContext},
     multipart,
 };
+
+/// The language and "send" choices of one of the two forms.
+pub struct FormChoices {
+    pub languages: Vec<Choice>,
+    pub send_now: bool,
+}
+
+/// One line of the recent imports list.
+pub struct RecentImport {
+    pub id: String,
+    pub when: String,
+    pub by: String,
+    pub rows: String,
+    pub invited: String,
+    pub resent: String,
+    pub skipped: String,
+    pub status: &'static str,
+}
 
 #[derive(Template)]
 #[template(path = "admin/bulk.html")]
@@ -24,8 +46,9 @@ pub struct BulkPage {
     pub list: String,
     pub roles: Vec<Choice>,
     pub tenants: Vec<Choice>,
-    pub languages: Vec<Choice>,
-    pub send_now: bool,
+    pub list_form: FormChoices,
+    pub csv_form: FormChoices,
+    pub recent: Vec<RecentImport>,
 }
 
 pub struct ShownRow {
@@ -42,13 +65,45 @@ pub struct ShownRow {
 pub struct RowsPage {
     pub page: PageContext,
     pub import_id: String,
-    pub committed: bool,
+    /// None for a preview.
+    pub status: Option<ImportStatus>,
+    /// Who confirmed the import and when (result pages).
+    pub made: String,
     pub rows: Vec<ShownRow>,
-    pub counts: Vec<(&'static str, usize)>,
-    pub writes: usize,
+    pub counts: Vec<(&'static str, String)>,
+    /// The confirm button's text; None when no row can be written.
+    pub confirm: Option<String>,
 }
 
-fn rows_page(g: &Guard<Invite>, import_id: String, rows: &[RowResult], committed: bool) -> RowsPage {
+impl RowsPage {
+    fn committed(&self) -> bool {
+        self.status.is_some()
+    }
+
+    fn in_progress(&self) -> bool {
+        self.status == Some(ImportStatus::Committing)
+    }
+
+    fn stopped(&self) -> bool {
+        self.status == Some(ImportStatus::Failed)
+    }
+}
+
+/// "Confirm: invite 3 people", "Confirm: resend 1 invitation", or both —
+/// exactly what confirming will do.
+fn confirm_label(invites: usize, resends: usize) -> Option<String> {
+    let people = |n: usize| format!("{} {}", grouped(n), if n == 1 { "person" } else { "people" });
+    let invitations = |n: usize| format!("{} {}", grouped(n), if n == 1 { "invitation" } else { "invitations" });
+    match (invites, resends) {
+        (0, 0) => None,
+        (i, 0) => Some(format!("Confirm: invite {}", people(i))),
+        (0, r) => Some(format!("Confirm: resend {}", invitations(r))),
+        (i, r) => Some(format!("Confirm: invite {} and resend {}", people(i), invitations(r))),
+    }
+}
+
+fn rows_page(g: &Guard<Invite>, import_id: String, rows: &[RowResult], status: Option<ImportStatus>) -> RowsPage {
+    let committed = status.is_some();
     let mut counts: Vec<(&'static str, usize)> = Vec::new();
     for r in rows {
         let label = r.kind.label(committed);
@@ -57,12 +112,14 @@ fn rows_page(g: &Guard<Invite>, import_id: String, rows: &[RowResult], committed
             None => counts.push((label, 1)),
         }
     }
+    let count = |kind: Kind| rows.iter().filter(|r| r.kind == kind).count();
     RowsPage {
         page: g.page.clone(),
         import_id,
-        committed,
-        writes: rows.iter().filter(|r| r.kind.writes()).count(),
-        counts,
+        status,
+        made: String::new(),
+        confirm: confirm_label(count(Kind::Invite), count(Kind::Resend)),
+        counts: counts.into_iter().map(|(label, n)| (label, grouped(n))).collect(),
         rows: rows
             .iter()
             .map(|r| ShownRow {
@@ -77,13 +134,83 @@ fn rows_page(g: &Guard<Invite>, import_id: String, rows: &[RowResult], committed
     }
 }
 
+/// What the preview form sent, kept whole so that an error page shows
+/// every choice again.
+struct Submitted {
+    mode: String,
+    list: String,
+    /// The file part: its name as sent (empty when none was chosen) and bytes.
+    file: Option<(String, Vec<u8>)>,
+    options: BulkOptions,
+}
+
+impl Submitted {
+    /// The bulk page as first shown.
+    fn fresh() -> Self {
+        Self { mode: String::new(), list: String::new(), file: None, options: BulkOptions::default() }
+    }
+
+    /// The text to preview, or why the input cannot be read.
+    fn input(&self) -> Result<String, FileError> {
+        if self.mode != "csv" {
+            return Ok(self.list.clone());
+        }
+        match &self.file {
+            Some((name, data)) if !(name.is_empty() && data.is_empty()) => bulk_input::file_text(data),
+            _ => Err(FileError::NoFile),
+        }
+    }
+
+    /// The submitted form's choices; the other form shows its defaults
+    /// (send now, the account's language).
+    fn choices(&self, mode: &str, default_lang: &str) -> FormChoices {
+        let own = self.mode == mode;
+        let lang = if own && !self.options.lang.is_empty() { self.options.lang.as_str() } else { default_lang };
+        let languages = [("en", "English"), ("de", "Deutsch")]
+            .into_iter()
+            .map(|(code, label)| Choice { value: code.into(), label: label.into(), checked: lang == code })
+            .collect();
+        FormChoices { languages, send_now: if own { self.options.send_now } else { true } }
+    }
+}
+
+fn read_form(req: &HttpRequest, body: &[u8]) -> Result<Submitted, AppError> {
+    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let mut form = Submitted { mode: "list".into(), ..Submitted::fresh() };
+    let mut fields: Vec<(String, Option<String>, Vec<u8>)> = Vec::new();
+    match multipart::parse(content_type, body) {
+        Some(parts) => fields.extend(parts.into_iter().map(|p| (p.name, p.filename, p.data))),
+        None => fields.extend(
+            url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), None, v.into_owned().into_bytes())),
+        ),
+    }
+    for (name, filename, data) in fields {
+        let text = || String::from_utf8_lossy(&data).into_owned();
+        match name.as_str() {
+            "mode" => form.mode = text(),
+            "list" => form.list = text(),
+            // The CSV file stays bytes until the parser checks its encoding.
+            "file" => {
+                form.mode = "csv".into();
+                form.file = Some((filename.unwrap_or_default(), data));
+            }
+            "roles" => form.options.roles.push(text()),
+            "tenants" => form.options.tenants.push(parse_id(&text())?),
+            "lang" => form.options.lang = text(),
+            "send_now" => form.options.send_now = true,
+            _ => {}
+        }
+    }
+    Ok(form)
+}
+
 async fn form_page(
     state: &AppState,
     g: &Guard<Invite>,
-    list: String,
-    options: &BulkOptions,
+    form: &Submitted,
     errors: FormErrors,
 ) -> Result<BulkPage, AppError> {
+    let options = &form.options;
     let mut c = state.db.acquire().await?;
     let roles = roles::list(&mut c.conn())
         .await?
@@ -97,55 +224,37 @@ async fn form_page(
         .filter(|t| !t.disabled && g.access.covers(&[t.id]))
         .map(|t| Choice { checked: options.tenants.contains(&t.id), value: t.id.to_string(), label: t.name })
         .collect();
-    let lang =
-        if options.lang.is_empty() { settings::get(&mut c.conn()).await?.default_lang } else { options.lang.clone() };
-    let languages = [("en", "English"), ("de", "Deutsch")]
+    let default_lang = settings::get(&mut c.conn()).await?.default_lang;
+    drop(c);
+    let shown = |n: Option<i64>| n.map(|n| grouped(n.max(0) as usize)).unwrap_or_default();
+    let recent = bulk_results::recent(state, &g.access)
+        .await?
         .into_iter()
-        .map(|(code, label)| Choice { value: code.into(), label: label.into(), checked: lang == code })
+        .map(|i| RecentImport {
+            id: i.id.to_string(),
+            when: show_time(i.committed_at.unwrap_or(i.created_at)),
+            by: i.created_by_label,
+            rows: shown(i.row_count),
+            invited: shown(i.invited_count),
+            resent: shown(i.resent_count),
+            skipped: shown(i.row_count.map(|n| n - i.invited_count.unwrap_or(0) - i.resent_count.unwrap_or(0))),
+            status: ImportStatus::parse(&i.status).map(ImportStatus::label).unwrap_or_default(),
+        })
         .collect();
-    Ok(BulkPage { page: g.page.clone(), errors, list, roles, tenants, languages, send_now: options.send_now })
+    Ok(BulkPage {
+        page: g.page.clone(),
+        errors,
+        list: form.list.clone(),
+        roles,
+        tenants,
+        list_form: form.choices("list", &default_lang),
+        csv_form: form.choices("csv", &default_lang),
+        recent,
+    })
 }
 
 pub async fn bulk_form(state: web::Data<AppState>, g: Guard<Invite>) -> Result<HttpResponse, AppError> {
-    let options = BulkOptions { send_now: true, ..BulkOptions::default() };
-    render(StatusCode::OK, &form_page(&state, &g, String::new(), &options, FormErrors::default()).await?)
-}
-
-/// What the preview form sent: the mode, its input and the shared options.
-fn read_form(req: &HttpRequest, body: &[u8]) -> Result<(String, String, BulkOptions), AppError> {
-    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
-    let mut options = BulkOptions::default();
-    let mut fields: Vec<(String, Vec<u8>)> = Vec::new();
-    match multipart::parse(content_type, body) {
-        Some(parts) => fields.extend(parts.into_iter().map(|p| (p.name, p.data))),
-        None => {
-            fields.extend(url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), v.into_owned().into_bytes())))
-        }
-    }
-    let (mut mode, mut input) = (String::from("list"), String::new());
-    for (name, data) in fields {
-        let text = || String::from_utf8_lossy(&data).into_owned();
-        match name.as_str() {
-            "mode" => mode = text(),
-            "list" => input = text(),
-            // The CSV file stays bytes until the parser checks its encoding.
-            "file" => {
-                mode = "csv".into();
-                input = match String::from_utf8(data.clone()) {
-                    Ok(s) => s,
-                    Err(_) => {
-                        return Err(AppError::BadRequest(crate::domain::bulk_input::FileError::NotUtf8.to_string()));
-                    }
-                };
-            }
-            "roles" => options.roles.push(text()),
-            "tenants" => options.tenants.push(parse_id(&text())?),
-            "lang" => options.lang = text(),
-            "send_now" => options.send_now = true,
-            _ => {}
-        }
-    }
-    Ok((mode, input, options))
+    render(StatusCode::OK, &form_page(&state, &g, &Submitted::fresh(), FormErrors::default()).await?)
 }
 
 pub async fn preview(
@@ -154,30 +263,24 @@ pub async fn preview(
     g: Guard<Invite>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let (mode, input, options) = match read_form(&req, &body) {
-        Ok(v) => v,
-        Err(AppError::BadRequest(message)) => {
-            let mut errors = FormErrors::default();
-            errors.push("file", message);
-            let page =
-                form_page(&state, &g, String::new(), &BulkOptions { send_now: true, ..Default::default() }, errors)
-                    .await?;
-            return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
-        }
-        Err(e) => return Err(e),
+    let form = read_form(&req, &body)?;
+    let outcome = match form.input() {
+        Ok(input) => bulk::preview(&state, &g.actor, &g.access, &form.mode, &input, &form.options).await,
+        Err(e) => Err(e.into()),
     };
-    match bulk::preview(&state, &g.actor, &g.access, &mode, &input, &options).await {
-        Ok(preview) => render(StatusCode::OK, &rows_page(&g, preview.import_id.to_string(), &preview.rows, false)),
+    match outcome {
+        Ok(preview) => render(StatusCode::OK, &rows_page(&g, preview.import_id.to_string(), &preview.rows, None)),
         Err(BulkError::File(e)) => {
             let mut errors = FormErrors::default();
-            errors.push(if mode == "csv" { "file" } else { "list" }, e.to_string());
-            let list = if mode == "csv" { String::new() } else { input };
-            render(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&state, &g, list, &options, errors).await?)
+            errors.push(if form.mode == "csv" { "file" } else { "list" }, e.to_string());
+            render(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&state, &g, &form, errors).await?)
         }
         Err(BulkError::Service(e)) => Err(e.into()),
     }
 }
 
+/// Confirm: write the rows, then 303 to the result page. A second submit
+/// of the same form (a double click) lands on the same result.
 pub async fn commit(
     state: web::Data<AppState>,
     g: Guard<Invite>,
@@ -185,32 +288,10 @@ pub async fn commit(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
     match bulk::commit(&state, &g.actor, &g.access, id).await {
-        Ok(rows) => render(StatusCode::OK, &rows_page(&g, id.to_string(), &rows, true)),
+        Ok(()) => Ok(see_other(&format!("/admin/invitations/bulk/{id}"))),
         Err(BulkError::File(e)) => Err(AppError::BadRequest(e.to_string())),
         Err(BulkError::Service(e)) => Err(e.into()),
     }
-}
-
-async fn committed_rows(
-    state: &AppState,
-    g: &Guard<Invite>,
-    id: &str,
-) -> Result<(uuid::Uuid, Vec<RowResult>), AppError> {
-    let id = parse_id(id)?;
-    let import = {
-        let mut c = state.db.acquire().await?;
-        bulk_imports::find(&mut c.conn(), id).await?
-    };
-    let import = import
-        .filter(|i| Some(i.created_by) == g.actor.user_id && i.status == "committed")
-        .ok_or(AppError::NotFound)?;
-    let rows = import
-        .result
-        .map(|r| serde_json::from_value(r.0))
-        .transpose()
-        .map_err(anyhow::Error::from)?
-        .unwrap_or_default();
-    Ok((id, rows))
 }
 
 pub async fn result_page(
@@ -218,8 +299,13 @@ pub async fn result_page(
     g: Guard<Invite>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, rows) = committed_rows(&state, &g, &id).await?;
-    render(StatusCode::OK, &rows_page(&g, id.to_string(), &rows, true))
+    let ImportResult { id, status, created_by, created_at, committed_at, rows } =
+        bulk_results::result(&state, &g.access, parse_id(&id)?).await?;
+    let mut page = rows_page(&g, id.to_string(), &rows, Some(status));
+    let when = show_time(committed_at.unwrap_or(created_at));
+    page.made =
+        if created_by.is_empty() { format!("Confirmed {when}") } else { format!("Confirmed by {created_by}, {when}") };
+    render(StatusCode::OK, &page)
 }
 
 pub async fn result_csv(
@@ -227,10 +313,13 @@ pub async fn result_csv(
     g: Guard<Invite>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, rows) = committed_rows(&state, &g, &id).await?;
-    let csv = bulk::result_csv(&rows)?;
+    let result = bulk_results::result(&state, &g.access, parse_id(&id)?).await?;
+    if result.status == ImportStatus::Committing {
+        return Err(AppError::NotFound);
+    }
+    let csv = bulk_results::result_csv(&result.rows)?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header(("content-disposition", format!("attachment; filename=\"bulk-invite-{id}.csv\"")))
+        .insert_header(("content-disposition", format!("attachment; filename=\"bulk-invite-{}.csv\"", result.id)))
         .body(csv))
 }
