@@ -4,6 +4,7 @@ pub mod access;
 pub mod bulk_input;
 pub mod invitation;
 pub mod lifetime;
+pub mod limits;
 pub mod login_id;
 pub mod password;
 pub mod signature;
