@@ -75,9 +75,9 @@ impl Application {
                 .app_data(crate::web::forms::form_config())
                 .app_data(crate::web::forms::query_config())
                 .app_data(crate::web::forms::path_config())
-                // Bulk CSV uploads (5 MiB) plus multipart overhead.
-                .app_data(web::PayloadConfig::new(6 * 1024 * 1024))
+                .app_data(web::PayloadConfig::new(crate::web::forms::BODY_LIMIT))
                 .wrap(from_fn(crate::web::csrf::protect))
+                .wrap(from_fn(crate::web::error::too_large))
                 .wrap(sessions)
                 .wrap(from_fn(crate::web::headers::security_headers))
                 // Redacted paths, no query strings, 4xx at INFO (see telemetry).

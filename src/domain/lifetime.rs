@@ -39,18 +39,39 @@ impl Unit {
     }
 }
 
+const OUT_OF_RANGE: &str = "Choose between 1 hour and 90 days";
+
 /// Parse "amount unit" into a duration between 1 hour and 90 days.
 pub fn parse(amount: &str, unit: &str) -> Result<Duration, String> {
     let unit = Unit::parse(unit).ok_or("Choose hours, days or weeks")?;
-    let amount: i64 = amount.trim().parse().map_err(|_| "Enter a whole number")?;
+    let amount = amount.trim();
+    let amount: i64 = match amount.parse() {
+        Ok(n) => n,
+        // Digits too many for any clock are out of range, not "not a number".
+        Err(_) if is_integer(amount) => return Err(OUT_OF_RANGE.into()),
+        Err(_) => return Err("Enter a whole number".into()),
+    };
     if amount < 1 {
         return Err("Enter a number of 1 or more".into());
     }
-    let d = Duration::seconds(amount.saturating_mul(unit.seconds()));
-    if d < MIN || d > MAX {
-        return Err("Choose between 1 hour and 90 days".into());
-    }
-    Ok(d)
+    // Checked before a `Duration` exists: chrono panics past ±2^63 ms.
+    amount.checked_mul(unit.seconds()).and_then(in_range).ok_or_else(|| OUT_OF_RANGE.into())
+}
+
+/// A lifetime given in seconds (the API's `expires_in`).
+pub fn from_seconds(seconds: i64) -> Result<Duration, String> {
+    in_range(seconds)
+        .ok_or_else(|| format!("Use {} (1 hour) to {} (90 days) seconds", MIN.num_seconds(), MAX.num_seconds()))
+}
+
+fn in_range(seconds: i64) -> Option<Duration> {
+    (MIN.num_seconds()..=MAX.num_seconds()).contains(&seconds).then(|| Duration::seconds(seconds))
+}
+
+/// An optional sign and digits only.
+fn is_integer(s: &str) -> bool {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit())
 }
 
 /// The largest unit that expresses `d` exactly, for showing it back.
@@ -78,6 +99,28 @@ mod tests {
         assert!(parse("0", "hours").is_err());
         assert!(parse("x", "hours").is_err());
         assert!(parse("2", "months").is_err());
+    }
+
+    #[test]
+    fn lifetimes_too_large_for_any_clock_are_out_of_range_not_a_panic() {
+        for unit in ["hours", "days", "weeks"] {
+            for huge in ["9999999999999", "9223372036854775807", "99999999999999999999999", "2562047788015215"] {
+                assert_eq!(parse(huge, unit), Err(OUT_OF_RANGE.to_string()), "{huge} {unit}");
+            }
+        }
+        for bad in ["-9223372036854775808", "-1", "0", "6489.0", "1e3", "", "abc", "\u{0}"] {
+            assert!(parse(bad, "hours").is_err(), "{bad:?}");
+        }
+        assert_eq!(parse(" +12 ", "hours").unwrap(), Duration::hours(12));
+    }
+
+    #[test]
+    fn lifetimes_in_seconds_are_bounded_like_the_form() {
+        assert_eq!(from_seconds(3600).unwrap(), MIN);
+        assert_eq!(from_seconds(7_776_000).unwrap(), MAX);
+        for bad in [i64::MIN, -1, 0, 3599, 7_776_001, i64::MAX] {
+            assert!(from_seconds(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -33,13 +33,37 @@ impl LoginId {
         let Some(rest) = raw.strip_prefix('+') else {
             return Err("Enter the phone number in international format, starting with + and the country code".into());
         };
-        let digits: String = rest.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect();
+        let digits = without_separators(rest);
         let ok =
             (8..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) && !digits.starts_with('0');
         if !ok {
             return Err("Enter the phone number in international format, like +4915112345678".into());
         }
         Ok(Self::Phone(format!("+{digits}")))
+    }
+
+    /// The stored form of (part of) a phone number typed into a search
+    /// box: separators dropped and a leading `00` read as `+`, so
+    /// `0049 (151) 2345-9876` finds `+4915123459876`. `None` when the term
+    /// is not made of digits and separators only.
+    pub fn phone_search_term(term: &str) -> Option<String> {
+        let term = term.trim();
+        let (plus, rest) = match term.strip_prefix('+') {
+            Some(rest) => (true, rest),
+            None => (false, term),
+        };
+        let mut digits = without_separators(rest);
+        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        // `00` is the international prefix: 0049… is +49… (a country code
+        // never starts with 0; "007" alone stays as typed).
+        let international = !plus && digits.len() > 3 && digits.starts_with("00") && !digits[2..].starts_with('0');
+        if international {
+            digits.drain(..2);
+        }
+        let plus = plus || international;
+        Some(if plus { format!("+{digits}") } else { digits })
     }
 
     pub fn as_str(&self) -> &str {
@@ -64,6 +88,11 @@ impl LoginId {
     }
 }
 
+/// What people put between the digits of a phone number.
+fn without_separators(phone: &str) -> String {
+    phone.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect()
+}
+
 impl fmt::Display for LoginId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -82,6 +111,18 @@ mod tests {
     #[test]
     fn phones_are_normalized_to_e164() {
         assert_eq!(LoginId::parse("+49 (151) 123-45678").unwrap(), LoginId::Phone("+4915112345678".into()));
+    }
+
+    #[test]
+    fn phone_numbers_typed_into_a_search_read_as_stored() {
+        for typed in ["+49 151 2345 9876", "+49 (151) 2345-9876", "+49.151.2345.9876", "0049 151 23459876"] {
+            assert_eq!(LoginId::phone_search_term(typed).as_deref(), Some("+4915123459876"), "{typed:?}");
+        }
+        assert_eq!(LoginId::phone_search_term("151 2345-9876").as_deref(), Some("15123459876"));
+        assert_eq!(LoginId::phone_search_term("007").as_deref(), Some("007"));
+        for not_a_phone in ["ada", "emp-4711", "+", "--", "()", "", "4+5", "+49 151 x"] {
+            assert_eq!(LoginId::phone_search_term(not_a_phone), None, "{not_a_phone:?}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod bulk_input;
 pub mod csv_export;
 pub mod invitation;
 pub mod lifetime;
+pub mod limits;
 pub mod login_id;
 pub mod number;
 pub mod password;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Arg, Conn};
-use crate::domain::user::UserStatus;
+use crate::domain::{login_id::LoginId, user::UserStatus};
 use crate::{bind_all, on_conn};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -94,10 +94,57 @@ impl Listed {
 pub const IN_TENANT: &str = "(EXISTS (SELECT 1 FROM user_tenants ut WHERE ut.user_id = u.id AND ut.tenant_id = $T)
     OR EXISTS (SELECT 1 FROM invitations iv WHERE iv.user_id = u.id AND iv.tenant_id = $T AND iv.status IN ('pending', 'expired')))";
 
+/// A search term as the databases can take it: control characters are
+/// dropped (a NUL ends an FTS5 query early and PostgreSQL refuses it in
+/// text), line breaks and tabs read as spaces, lowercased like
+/// `search_text`.
+pub fn clean_term(term: &str) -> String {
+    term.chars()
+        .filter_map(|c| match c {
+            c if c.is_control() && c.is_whitespace() => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect::<String>()
+        .trim()
+        .to_lowercase()
+}
+
 /// `%term%` with LIKE's wildcards escaped.
 pub fn like_pattern(term: &str) -> String {
-    let escaped = term.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let escaped = clean_term(term).replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
     format!("%{escaped}%")
+}
+
+/// What a search looks for: the term as typed and, when it is a phone
+/// number typed with separators, the number as stored. Empty when nothing
+/// searchable is left.
+fn search_terms(raw: &str) -> Vec<String> {
+    let term = clean_term(raw);
+    if term.is_empty() {
+        return Vec::new();
+    }
+    let phone = LoginId::phone_search_term(&term).filter(|p| *p != term);
+    std::iter::once(term).chain(phone).collect()
+}
+
+/// One condition matching any of `terms` as a literal substring of
+/// `search_text`. SQLite: the trigram index matches a quoted phrase (every
+/// FTS5 operator inside quotes is plain text) for terms of three or more
+/// characters. PostgreSQL's pg_trgm index serves LIKE directly.
+fn search_clause(terms: &[String], sqlite: bool, mut next: impl FnMut(Arg) -> String) -> String {
+    let (phrases, short): (Vec<&String>, Vec<&String>) = terms.iter().partition(|t| sqlite && t.chars().count() >= 3);
+    let mut any = Vec::new();
+    if !phrases.is_empty() {
+        let query = phrases.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect::<Vec<_>>().join(" OR ");
+        let p = next(Arg::Text(query));
+        any.push(format!("u.rowid IN (SELECT rowid FROM users_fts WHERE users_fts MATCH {p} ORDER BY rowid)"));
+    }
+    for term in short {
+        let p = next(Arg::Text(like_pattern(term)));
+        any.push(format!("u.search_text LIKE {p} ESCAPE '\\'"));
+    }
+    format!("({})", any.join(" OR "))
 }
 
 /// The WHERE clause for `q`, with only the filters in use, so each
@@ -113,18 +160,9 @@ fn filter(q: &ListQuery, sqlite: bool) -> (String, Vec<Arg>) {
         let p = next(Arg::Text(status.as_str().into()), &mut args);
         clauses.push(format!("u.status = {p}"));
     }
-    if let Some(term) = q.search.as_deref() {
-        // SQLite: the trigram index matches a quoted phrase as a substring,
-        // for terms of three or more characters. PostgreSQL's pg_trgm index
-        // serves LIKE directly.
-        if sqlite && term.chars().count() >= 3 {
-            let phrase = format!("\"{}\"", term.to_lowercase().replace('"', "\"\""));
-            let p = next(Arg::Text(phrase), &mut args);
-            clauses.push(format!("u.rowid IN (SELECT rowid FROM users_fts WHERE users_fts MATCH {p} ORDER BY rowid)"));
-        } else {
-            let p = next(Arg::Text(like_pattern(term)), &mut args);
-            clauses.push(format!("u.search_text LIKE {p} ESCAPE '\\'"));
-        }
+    let terms = q.search.as_deref().map(search_terms).unwrap_or_default();
+    if !terms.is_empty() {
+        clauses.push(search_clause(&terms, sqlite, |arg| next(arg, &mut args)));
     }
     if let Some(tenant) = q.tenant {
         let p = next(Arg::Id(tenant), &mut args);

@@ -53,12 +53,9 @@ pub async fn protect(
         let body = match req.extract::<Bytes>().await {
             Ok(body) => body,
             Err(_) => {
+                // Over the limit: the 413 layer outside makes its page.
                 let (http_req, _) = req.into_parts();
-                let response = super::error::page(
-                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    "That is too large",
-                    "Uploads may be at most 5 MiB. Split the file into smaller files and try again.",
-                );
+                let response = actix_web::ResponseError::error_response(&super::error::AppError::TooLarge);
                 return Ok(ServiceResponse::new(http_req, response));
             }
         };

@@ -1,9 +1,20 @@
-//! How failures look to people: every error is a page (403, 404, 429,
+//! How failures look to people: every error is a page (403, 404, 413, 429,
 //! 500), never plain text; the cause chain goes to the log only.
 
-use actix_web::{HttpResponse, ResponseError, http::StatusCode, http::header};
+use actix_web::{
+    Error, FromRequest, HttpRequest, HttpResponse, ResponseError,
+    body::{BoxBody, MessageBody},
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    http::StatusCode,
+    http::header,
+    middleware::Next,
+};
 use askama::Template;
 
+use super::api::problem::ApiError;
+use super::forms::{BODY_LIMIT, FORM_LIMIT, size_label};
+use super::guard::{Console, PageContext};
+use crate::domain::bulk_input;
 use crate::service::ServiceError;
 
 #[derive(Debug, thiserror::Error)]
@@ -16,6 +27,9 @@ pub enum AppError {
     CsrfRejected,
     #[error("too many requests")]
     TooManyRequests,
+    /// The body is over a size limit; [`too_large`] gives it its page.
+    #[error("request body too large")]
+    TooLarge,
     #[error("login required")]
     LoginRequired(String),
     #[error("{0}")]
@@ -57,6 +71,7 @@ impl ResponseError for AppError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Forbidden | Self::CsrfRejected => StatusCode::FORBIDDEN,
             Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::LoginRequired(_) => StatusCode::SEE_OTHER,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -82,6 +97,9 @@ impl ResponseError for AppError {
                 "For your security the form could not be accepted. Go back, reload the page and submit it again.",
             ),
             Self::TooManyRequests => page(status, "Too many attempts", "Please wait a minute and try again."),
+            Self::TooLarge => {
+                page(status, "That is too large", &format!("Requests can be up to {}.", size_label(BODY_LIMIT)))
+            }
             Self::LoginRequired(next) => {
                 let target = format!(
                     "/login?next={}",
@@ -111,4 +129,58 @@ pub fn see_other(to: &str) -> HttpResponse {
 pub fn render(status: StatusCode, template: &impl Template) -> Result<HttpResponse, AppError> {
     let body = template.render().map_err(anyhow::Error::from)?;
     Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+}
+
+#[derive(Template)]
+#[template(path = "admin/too_large.html")]
+struct TooLargePage {
+    page: PageContext,
+    title: &'static str,
+    message: String,
+    back: Option<(&'static str, &'static str)>,
+}
+
+/// Every 413, whoever refused the body (the CSRF layer, the form parser,
+/// actix's body extractor), gets Usher's shape here: problem+json on the
+/// API, the console page with its navigation elsewhere, saying the limit.
+pub async fn too_large(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let res = next.call(req).await?.map_into_boxed_body();
+    if res.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return Ok(res);
+    }
+    let req = res.request().clone();
+    let response = if req.path().starts_with("/api/") {
+        ApiError::too_large(&size_label(BODY_LIMIT)).error_response()
+    } else {
+        too_large_page(&req).await
+    };
+    Ok(ServiceResponse::new(req, response))
+}
+
+async fn too_large_page(req: &HttpRequest) -> HttpResponse {
+    let status = StatusCode::PAYLOAD_TOO_LARGE;
+    let (title, message, back) = if req.path().starts_with("/admin/invitations/bulk") {
+        let message = format!(
+            "CSV files up to {} can be uploaded. Split the file into smaller files and upload them one after the other.",
+            size_label(bulk_input::MAX_BYTES)
+        );
+        ("The file is too large", message, Some(("/admin/invitations/bulk", "Back to bulk invite")))
+    } else {
+        let message =
+            format!("Forms can send up to {}. Shorten what you entered and try again.", size_label(FORM_LIMIT));
+        ("The form is too large", message, None)
+    };
+    // Only console pages have the navigation; asking elsewhere would
+    // record a denial for a signed-in invitee.
+    if req.path().starts_with("/admin/")
+        && let Ok(console) = Console::from_request(req, &mut Payload::None).await
+        && let Ok(response) =
+            render(status, &TooLargePage { page: console.page, title, message: message.clone(), back })
+    {
+        return response;
+    }
+    page(status, title, &message)
 }

@@ -1,10 +1,28 @@
-//! Form helpers: field errors for templates, and a form parser that turns
-//! malformed bodies into a 400 page instead of plain text.
+//! Form helpers: field errors for templates, the request body limits, and
+//! a form parser that turns malformed bodies into a 400 page (a body over
+//! the limit into a 413 page) instead of plain text.
 
-use actix_web::web::FormConfig;
+use actix_web::{ResponseError, http::StatusCode, web::FormConfig};
 
 use super::error::AppError;
+use crate::domain::bulk_input;
 use crate::service::{FieldError, ServiceError};
+
+/// The largest urlencoded console form.
+pub const FORM_LIMIT: usize = 64 * 1024;
+/// The largest request body of any kind (API bodies too): a bulk CSV file
+/// at its limit plus room for the multipart wrapping and the form fields.
+pub const BODY_LIMIT: usize = bulk_input::MAX_BYTES + 1024 * 1024;
+
+/// "64 KiB", "6 MiB": a limit as people read it.
+pub fn size_label(bytes: usize) -> String {
+    const MIB: usize = 1024 * 1024;
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
+        format!("{} MiB", bytes / MIB)
+    } else {
+        format!("{} KiB", bytes / 1024)
+    }
+}
 
 /// Field errors for a form; templates ask `errors.get("field")`.
 #[derive(Clone, Debug, Default)]
@@ -62,7 +80,22 @@ pub fn path_config() -> actix_web::web::PathConfig {
 }
 
 pub fn form_config() -> FormConfig {
-    FormConfig::default()
-        .limit(64 * 1024)
-        .error_handler(|err, _req| AppError::BadRequest(format!("The form could not be read: {err}")).into())
+    FormConfig::default().limit(FORM_LIMIT).error_handler(|err, _req| {
+        if err.status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+            return AppError::TooLarge.into();
+        }
+        AppError::BadRequest(format!("The form could not be read: {err}")).into()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_read_the_way_people_write_them() {
+        assert_eq!(size_label(FORM_LIMIT), "64 KiB");
+        assert_eq!(size_label(BODY_LIMIT), "6 MiB");
+        assert_eq!(size_label(bulk_input::MAX_BYTES), "5 MiB");
+    }
 }

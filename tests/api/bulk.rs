@@ -146,7 +146,7 @@ async fn files_over_the_row_and_size_limits_are_refused_whole() {
     let huge = vec![b'a'; 7 * 1024 * 1024];
     let r = app.upload_csv(&huge, false).await;
     assert_eq!(r.status(), 413);
-    assert!(r.text().await.unwrap().contains("at most 5 MiB"));
+    assert!(r.text().await.unwrap().contains("CSV files up to 5 MiB"));
     assert_eq!(app.count("SELECT COUNT(*) FROM users").await, 1);
 }
 

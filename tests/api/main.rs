@@ -8,6 +8,7 @@ mod browser;
 mod bulk;
 mod hardening_logs;
 mod hardening_csv;
+mod hardening_input;
 mod helpers;
 mod invitations;
 mod invitee;

@@ -38,27 +38,28 @@ pub struct KeysPage {
     pub tenants: Vec<(String, String)>,
     pub roles: [&'static str; 3],
     pub errors: FormErrors,
-    pub name: String,
+    /// What the person entered, shown again after an error.
+    pub v: KeyForm,
     pub new_key: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct KeyForm {
     #[serde(default)]
-    name: String,
+    pub name: String,
     #[serde(default)]
-    role: String,
+    pub role: String,
     #[serde(default)]
-    tenant: String,
+    pub tenant: String,
     #[serde(default)]
-    expires_in_days: String,
+    pub expires_in_days: String,
 }
 
 async fn keys_page(
     state: &AppState,
     g: &Guard<ManageSettings>,
     errors: FormErrors,
-    name: String,
+    v: KeyForm,
     new_key: Option<String>,
 ) -> Result<KeysPage, AppError> {
     let mut c = state.db.acquire().await?;
@@ -102,13 +103,13 @@ async fn keys_page(
         tenants,
         roles: ConsoleRole::ALL.map(ConsoleRole::as_str),
         errors,
-        name,
+        v,
         new_key,
     })
 }
 
 pub async fn api_keys_page(state: web::Data<AppState>, g: Guard<ManageSettings>) -> Result<HttpResponse, AppError> {
-    render(StatusCode::OK, &keys_page(&state, &g, FormErrors::default(), String::new(), None).await?)
+    render(StatusCode::OK, &keys_page(&state, &g, FormErrors::default(), KeyForm::default(), None).await?)
 }
 
 pub async fn create_api_key(
@@ -128,7 +129,7 @@ pub async fn create_api_key(
         Ok(expires_in_days) => {
             let input = api_keys::NewKeyInput {
                 name: f.name.clone(),
-                role: f.role,
+                role: f.role.clone(),
                 tenant: f.tenant.parse().ok(),
                 expires_in_days,
             };
@@ -138,11 +139,11 @@ pub async fn create_api_key(
     };
     match result {
         Ok((key, _)) => {
-            render(StatusCode::OK, &keys_page(&state, &g, FormErrors::default(), String::new(), Some(key)).await?)
+            render(StatusCode::OK, &keys_page(&state, &g, FormErrors::default(), KeyForm::default(), Some(key)).await?)
         }
         Err(e) => {
             let errors = FormErrors::from_service(e, "name")?;
-            render(StatusCode::UNPROCESSABLE_ENTITY, &keys_page(&state, &g, errors, f.name, None).await?)
+            render(StatusCode::UNPROCESSABLE_ENTITY, &keys_page(&state, &g, errors, f, None).await?)
         }
     }
 }

@@ -3,10 +3,9 @@
 
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
-use chrono::Duration;
 use serde::Deserialize;
 
-use crate::domain::lifetime;
+use crate::domain::{lifetime, limits};
 use crate::messaging::compose::LANGUAGES;
 use crate::service::accounts;
 use crate::state::AppState;
@@ -68,33 +67,14 @@ impl SettingsForm {
         let link = lifetime::parse(&self.link_lifetime, &self.link_lifetime_unit)
             .map_err(|m| errors.push("link_lifetime", m))
             .ok();
-        let cooldown = match self.resend_cooldown.trim().parse::<i64>() {
-            Ok(s) if (0..=86_400).contains(&s) => Some(Duration::seconds(s)),
-            _ => {
-                errors.push("resend_cooldown", "Enter a number of seconds from 0 to 86400");
-                None
-            }
-        };
-        let quota = match self.invites_per_inviter_per_day.trim() {
-            "" => Some(0),
-            q => match q.parse::<i64>() {
-                Ok(n) if (0..=100_000).contains(&n) => Some(n),
-                _ => {
-                    errors.push("invites_per_inviter_per_day", "Enter a whole number from 0 (no limit) to 100000");
-                    None
-                }
-            },
-        };
-        let retention = match self.audit_retention_days.trim() {
-            "" => Some(365),
-            d => match d.parse::<i64>() {
-                Ok(n) if (1..=3650).contains(&n) => Some(n),
-                _ => {
-                    errors.push("audit_retention_days", "Enter a number of days from 1 to 3650");
-                    None
-                }
-            },
-        };
+        let cooldown =
+            limits::resend_cooldown(&self.resend_cooldown).map_err(|m| errors.push("resend_cooldown", m)).ok();
+        let quota = limits::daily_quota(&self.invites_per_inviter_per_day)
+            .map_err(|m| errors.push("invites_per_inviter_per_day", m))
+            .ok();
+        let retention = limits::audit_retention_days(&self.audit_retention_days)
+            .map_err(|m| errors.push("audit_retention_days", m))
+            .ok();
         if !LANGUAGES.contains(&self.default_lang.as_str()) {
             errors.push("default_lang", "Choose a language from the list");
         }

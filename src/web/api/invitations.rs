@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::caller::{ApiCaller, idempotent, json_response, optional_param, parse_json};
 use super::problem::ApiError;
-use crate::domain::{access::Capability, invitation::InvitationStatus};
+use crate::domain::{access::Capability, invitation::InvitationStatus, lifetime};
 use crate::service::{FieldError, accounts::ensure_visible, invitations as service};
 use crate::state::AppState;
 use crate::store::{invitations, invitations::Invitation, invitations::TenantRole};
@@ -42,8 +42,9 @@ pub struct InvitationIn {
     #[serde(default)]
     pub redirect_url: Option<String>,
     /// Lifetime in seconds (3600 to 7776000); default: the account's.
+    /// Any JSON value, so a wrong one is a 422 naming this field.
     #[serde(default)]
-    pub expires_in: Option<i64>,
+    pub expires_in: Option<Value>,
 }
 
 fn yes() -> bool {
@@ -68,17 +69,14 @@ pub fn to_request(input: &InvitationIn) -> Result<service::InviteRequest, ApiErr
         redirect_url: input.redirect_url.clone().unwrap_or_default(),
     };
     let mut errors = Vec::new();
-    let expires_in = match input.expires_in {
-        None => None,
-        Some(s) if (3600..=90 * 86_400).contains(&s) => Some(chrono::Duration::seconds(s)),
-        Some(_) => {
-            errors.push(FieldError {
-                field: "expires_in",
-                message: "Use 3600 (1 hour) to 7776000 (90 days) seconds".into(),
-            });
-            None
-        }
-    };
+    let expires_in = input
+        .expires_in
+        .as_ref()
+        .map(|v| whole_seconds(v).and_then(lifetime::from_seconds))
+        .transpose()
+        .map_err(|message| errors.push(FieldError { field: "expires_in", message }))
+        .ok()
+        .flatten();
     match values.to_request() {
         Ok(mut req) if errors.is_empty() => {
             // Keep the attributes' JSON types (the form knows only text).
@@ -93,6 +91,23 @@ pub fn to_request(input: &InvitationIn) -> Result<service::InviteRequest, ApiErr
             errors.extend(form.0);
             Err(ApiError::invalid(errors))
         }
+    }
+}
+
+/// A JSON number without a fraction (JSON Schema's `integer`: `7200.0`
+/// counts); numbers beyond `i64` saturate, so the range check refuses them.
+fn whole_seconds(v: &Value) -> Result<i64, String> {
+    let Value::Number(n) = v else { return Err("Use a whole number of seconds".into()) };
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    if n.as_u64().is_some() {
+        return Ok(i64::MAX);
+    }
+    match n.as_f64() {
+        // `as` saturates at the i64 bounds.
+        Some(f) if f.fract() == 0.0 => Ok(f as i64),
+        _ => Err("Use a whole number of seconds".into()),
     }
 }
 
@@ -191,7 +206,8 @@ pub struct ListQuery {
     login_id: Option<String>,
     created_after: Option<DateTime<Utc>>,
     created_before: Option<DateTime<Utc>>,
-    limit: Option<i64>,
+    /// Text, so that any value is a 422 naming `limit`.
+    limit: Option<String>,
     cursor: Option<String>,
 }
 
@@ -211,10 +227,12 @@ pub fn decode_cursor(raw: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
     Ok((DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc), id.parse().map_err(|_| bad())?))
 }
 
-pub fn page_limit(limit: Option<i64>) -> Result<i64, ApiError> {
-    match limit.unwrap_or(50) {
-        l @ 1..=500 => Ok(l),
-        _ => Err(ApiError::invalid(vec![FieldError { field: "limit", message: "Use 1 to 500".into() }])),
+/// The page size: 1 to 500, 50 when not given.
+pub fn page_limit(limit: Option<&str>) -> Result<i64, ApiError> {
+    match limit.map(str::trim).filter(|l| !l.is_empty()).map(str::parse::<i64>) {
+        None => Ok(50),
+        Some(Ok(l @ 1..=500)) => Ok(l),
+        Some(_) => Err(ApiError::invalid(vec![FieldError { field: "limit", message: "Use 1 to 500".into() }])),
     }
 }
 
@@ -231,12 +249,16 @@ pub async fn list(
         InvitationStatus::parse,
         "pending, accepted, expired, revoked or declined",
     )?;
-    let limit = page_limit(q.limit)?;
+    let limit = page_limit(q.limit.as_deref())?;
     let query = invitations::ApiQuery {
         status,
         tenant: q.tenant,
         login_id: q.login_id.as_deref().filter(|l| !l.is_empty()).map(|l| {
-            crate::domain::login_id::LoginId::parse(l).map(|l| l.to_string()).unwrap_or_else(|_| l.to_string())
+            // Not a login ID: it matches nobody. Control characters become
+            // U+FFFD so it still matches nobody (PostgreSQL refuses NUL).
+            crate::domain::login_id::LoginId::parse(l)
+                .map(|l| l.to_string())
+                .unwrap_or_else(|_| l.replace(char::is_control, "\u{fffd}"))
         }),
         created_after: q.created_after,
         created_before: q.created_before,

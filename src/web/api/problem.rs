@@ -81,6 +81,16 @@ impl ApiError {
         e
     }
 
+    /// A body over the size limit (`limit` as people read it, "6 MiB").
+    pub fn too_large(limit: &str) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload-too-large",
+            "Request body too large",
+            format!("Request bodies can be up to {limit}; send fewer or smaller items per request."),
+        )
+    }
+
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "conflict", "Refused", detail)
     }

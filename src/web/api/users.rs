@@ -111,7 +111,8 @@ pub struct ListQuery {
     status: Option<String>,
     tenant: Option<Uuid>,
     role: Option<String>,
-    limit: Option<i64>,
+    /// Text, so that any value is a 422 naming `limit`.
+    limit: Option<String>,
     cursor: Option<String>,
 }
 
@@ -128,7 +129,7 @@ pub async fn list(
         UserStatus::parse,
         "invited, invite_expired, active or disabled",
     )?;
-    let limit = page_limit(q.limit)?;
+    let limit = page_limit(q.limit.as_deref())?;
     let query = user_list::ListQuery {
         search: q.q.clone().filter(|s| !s.trim().is_empty()),
         status,
