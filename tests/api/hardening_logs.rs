@@ -66,7 +66,7 @@ async fn an_invitees_failed_requests_never_write_their_link_to_the_log() {
     // A form over the size limit, and a body over the upload limit.
     let long = "x".repeat(100 * 1024);
     let fields = [("csrf_token", csrf.as_str()), ("given_name", long.as_str())];
-    assert_eq!(post(&invitee, &agent, &link, &fields).await, 400);
+    assert_eq!(post(&invitee, &agent, &link, &fields).await, 413);
     let huge = vec![b'a'; 7 * 1024 * 1024];
     let r = invitee.client.post(&link).header("user-agent", &agent).body(huge).send().await.unwrap();
     assert_eq!(r.status(), 413);
