@@ -82,7 +82,6 @@ async fn an_invitees_failed_requests_never_write_their_link_to_the_log() {
         ("/setup/[redacted]", "403"),
         ("/invite/[redacted]", "403"),
         ("/invite/[redacted]/decline", "403"),
-        ("/invite/[redacted]", "400"),
         ("/invite/[redacted]", "413"),
         ("/invite/[redacted]/refresh", "429"),
     ] {
