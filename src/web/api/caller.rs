@@ -1,5 +1,5 @@
 //! Who is calling the API (an API key, held to its role's rules), and the
-//! `Idempotency-Key` handling every POST shares.
+//! idempotency layer every POST of the API goes through.
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
