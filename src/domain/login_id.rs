@@ -66,6 +66,19 @@ impl LoginId {
         Some(if plus { format!("+{digits}") } else { digits })
     }
 
+    /// The machine-readable reason [`LoginId::parse`] refuses `raw`:
+    /// `required`, `invalid_phone` or `invalid_email` (same branches).
+    pub fn problem_code(raw: &str) -> &'static str {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            "required"
+        } else if raw.starts_with('+') || raw.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+            "invalid_phone"
+        } else {
+            "invalid_email"
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         match self {
             Self::Email(v) | Self::Phone(v) => v,

@@ -58,18 +58,18 @@ fn check_new_admin(form: &NewAdmin) -> Result<LoginId, ServiceError> {
     let login = match LoginId::parse(&form.email) {
         Ok(l @ LoginId::Email(_)) => Some(l),
         Ok(LoginId::Phone(_)) => {
-            errors.push(FieldError { field: "email", message: "Enter an email address".into() });
+            errors.push(FieldError::new("email", "Enter an email address"));
             None
         }
         Err(m) => {
-            errors.push(FieldError { field: "email", message: m });
+            errors.push(FieldError::new("email", m));
             None
         }
     };
     if let Err(m) = password::check_strength(&form.password, &form.email) {
-        errors.push(FieldError { field: "password", message: m });
+        errors.push(FieldError::new("password", m));
     } else if form.password != form.password_confirm {
-        errors.push(FieldError { field: "password_confirm", message: "The passwords do not match".into() });
+        errors.push(FieldError::new("password_confirm", "The passwords do not match"));
     }
     match login {
         Some(l) if errors.is_empty() => Ok(l),
@@ -113,7 +113,11 @@ pub async fn create_admin(
     let id = match users::insert(&mut c, new, now).await {
         Ok(id) => id,
         Err(e) if is_unique_violation(&e) => {
-            return Err(ServiceError::field("email", "A user with this email address already exists"));
+            return Err(ServiceError::field_code(
+                "email",
+                super::codes::LOGIN_ID_TAKEN,
+                "A user with this email address already exists",
+            ));
         }
         Err(e) => return Err(e.into()),
     };
@@ -249,14 +253,13 @@ pub async fn create_tenant(state: &AppState, actor: &Actor, name: &str, slug: &s
     let slug = slug.trim().to_lowercase();
     let mut errors = Vec::new();
     if name.is_empty() || name.len() > 100 {
-        errors.push(FieldError { field: "name", message: "Enter a name of up to 100 characters".into() });
+        errors.push(FieldError::new("name", "Enter a name of up to 100 characters"));
     }
     let slug_ok = !slug.is_empty()
         && slug.len() <= 50
         && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !slug_ok {
-        errors
-            .push(FieldError { field: "slug", message: "Use lowercase letters, digits and dashes (up to 50)".into() });
+        errors.push(FieldError::new("slug", "Use lowercase letters, digits and dashes (up to 50)"));
     }
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));
@@ -266,7 +269,11 @@ pub async fn create_tenant(state: &AppState, actor: &Actor, name: &str, slug: &s
     let id = match tenants::insert(&mut c, name, &slug, Utc::now()).await {
         Ok(id) => id,
         Err(e) if is_unique_violation(&e) => {
-            return Err(ServiceError::field("slug", "Another tenant already uses this slug"));
+            return Err(ServiceError::field_code(
+                "slug",
+                super::codes::TENANT_SLUG_TAKEN,
+                "Another tenant already uses this slug",
+            ));
         }
         Err(e) => return Err(e.into()),
     };
@@ -297,7 +304,11 @@ pub async fn create_role(
     match roles::insert(&mut c, name, description.trim(), scope, Utc::now()).await {
         Ok(()) => {}
         Err(e) if is_unique_violation(&e) => {
-            return Err(ServiceError::field("name", "A role with this name already exists"));
+            return Err(ServiceError::field_code(
+                "name",
+                super::codes::ROLE_NAME_TAKEN,
+                "A role with this name already exists",
+            ));
         }
         Err(e) => return Err(e.into()),
     }

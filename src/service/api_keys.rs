@@ -37,18 +37,19 @@ pub async fn create(
     let mut errors = Vec::new();
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        errors.push(FieldError { field: "name", message: "Enter a name of up to 100 characters".into() });
+        errors.push(FieldError::new("name", "Enter a name of up to 100 characters"));
     }
     if ConsoleRole::parse(&input.role).is_none() {
-        errors.push(FieldError { field: "role", message: "Choose admin, secondary_admin or user_invite".into() });
+        errors.push(FieldError::new("role", "Choose admin, secondary_admin or user_invite"));
     } else if !access.can_grant(&input.role) {
-        errors.push(FieldError { field: "role", message: format!("You cannot grant the role \"{}\"", input.role) });
+        errors.push(FieldError::new("role", format!("You cannot grant the role \"{}\"", input.role)));
     }
     if let Some(days) = input.expires_in_days
         && !(1..=3650).contains(&days)
     {
         errors.push(FieldError {
             field: "expires_in_days",
+            code: super::codes::OUT_OF_RANGE,
             message: "Enter a number of days from 1 to 3650, or leave it empty".into(),
         });
     }
@@ -132,5 +133,11 @@ pub fn access_of(key: &ApiKey) -> Access {
 
 /// How a key appears in the audit log.
 pub fn actor_of(key: &ApiKey, ip: String, user_agent: String) -> Actor {
-    Actor { user_id: None, label: format!("api-key:{} ({})", key.name, key.prefix), ip, user_agent }
+    Actor {
+        user_id: None,
+        label: format!("api-key:{} ({})", key.name, key.prefix),
+        api_key_id: Some(key.id),
+        ip,
+        user_agent,
+    }
 }

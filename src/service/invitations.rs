@@ -100,10 +100,14 @@ pub async fn assess(
         // Someone outside a scoped inviter's tenant is refused without
         // saying whether they exist.
         Some(user) if access.tenant_scope.is_some() && ensure_visible(c, access, user.id).await.is_err() => {
-            Err(ServiceError::field("login_id", "This login ID cannot be invited from your tenant"))
+            Err(ServiceError::field_code(
+                "login_id",
+                super::codes::LOGIN_ID_TAKEN,
+                "This login ID cannot be invited from your tenant",
+            ))
         }
         Some(user) if matches!(user.status, UserStatus::Active | UserStatus::Disabled) => {
-            Err(ServiceError::field("login_id", ALREADY_ACTIVE))
+            Err(ServiceError::field_code("login_id", super::codes::ALREADY_ACTIVE, ALREADY_ACTIVE))
         }
         Some(user) => match invitations::latest_for_user(c, user.id).await? {
             Some(live) if !live.status.is_final() => {
@@ -245,6 +249,7 @@ pub async fn write_invitations(
                 redirect_url: req.redirect_url.as_deref(),
                 grants: &req.grants,
                 invited_by: actor.user_id,
+                invited_by_api_key: actor.api_key_id,
                 expires_at,
             },
             now,
@@ -307,8 +312,9 @@ pub async fn create(
     let existing_user = match assess(&mut c, &catalog, access, &mut req, now, false).await? {
         Verdict::Invite { existing_user } => existing_user,
         Verdict::AlreadyInvited { status, .. } => {
-            return Err(ServiceError::field(
+            return Err(ServiceError::field_code(
                 "login_id",
+                super::codes::ALREADY_INVITED,
                 format!("This person already has an invitation ({status}); resend it from the users page instead"),
             ));
         }

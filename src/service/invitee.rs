@@ -117,15 +117,15 @@ pub async fn accept(
     };
     let mut errors = Vec::new();
     if form.given_name.trim().is_empty() {
-        errors.push(super::FieldError { field: "given_name", message: "Enter your given name".into() });
+        errors.push(super::FieldError::new("given_name", "Enter your given name"));
     }
     if form.family_name.trim().is_empty() {
-        errors.push(super::FieldError { field: "family_name", message: "Enter your family name".into() });
+        errors.push(super::FieldError::new("family_name", "Enter your family name"));
     }
     if let Err(message) = password::check_strength(&form.password, &user.login_id) {
-        errors.push(super::FieldError { field: "password", message });
+        errors.push(super::FieldError::new("password", message));
     } else if form.password != form.password_confirm {
-        errors.push(super::FieldError { field: "password_confirm", message: "The passwords do not match".into() });
+        errors.push(super::FieldError::new("password_confirm", "The passwords do not match"));
     }
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));

@@ -32,12 +32,54 @@ pub enum ServiceError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
     pub field: &'static str,
+    /// A stable machine-readable reason (one of [`codes`]); the API shows it.
+    pub code: &'static str,
     pub message: String,
+}
+
+impl FieldError {
+    /// A field error with the generic code [`codes::INVALID`].
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self { field, code: codes::INVALID, message: message.into() }
+    }
+
+    /// True when the value is well-formed but taken or in the way (the API
+    /// answers 409 Conflict, not 422).
+    pub fn is_conflict(&self) -> bool {
+        codes::CONFLICTS.contains(&self.code)
+    }
+}
+
+/// The codes a [`FieldError`] carries. Stable: API clients branch on them.
+pub mod codes {
+    /// The value is not acceptable; the message says why.
+    pub const INVALID: &str = "invalid";
+    pub const REQUIRED: &str = "required";
+    /// A number outside its allowed range.
+    pub const OUT_OF_RANGE: &str = "out_of_range";
+    pub const INVALID_EMAIL: &str = "invalid_email";
+    pub const INVALID_PHONE: &str = "invalid_phone";
+    /// Conflicts: the login ID belongs to someone else.
+    pub const LOGIN_ID_TAKEN: &str = "login_id_taken";
+    /// The person already has an account (active or disabled): no invitation.
+    pub const ALREADY_ACTIVE: &str = "already_active";
+    /// The person already has a live invitation: resend it instead.
+    pub const ALREADY_INVITED: &str = "already_invited";
+    pub const TENANT_SLUG_TAKEN: &str = "tenant_slug_taken";
+    pub const ROLE_NAME_TAKEN: &str = "role_name_taken";
+    /// The codes that mean a conflict with existing data.
+    pub const CONFLICTS: [&str; 5] =
+        [LOGIN_ID_TAKEN, ALREADY_ACTIVE, ALREADY_INVITED, TENANT_SLUG_TAKEN, ROLE_NAME_TAKEN];
 }
 
 impl ServiceError {
     pub fn field(field: &'static str, message: impl Into<String>) -> Self {
-        Self::Invalid(vec![FieldError { field, message: message.into() }])
+        Self::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    /// A field error with a specific code (see [`codes`]).
+    pub fn field_code(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError { field, code, message: message.into() }])
     }
 }
 

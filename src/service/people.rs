@@ -52,7 +52,7 @@ pub async fn update_profile(
         ("external_id", &p.external_id),
     ] {
         if value.chars().count() > 200 {
-            errors.push(super::FieldError { field, message: "Use at most 200 characters".into() });
+            errors.push(super::FieldError::new(field, "Use at most 200 characters"));
         }
     }
     if !errors.is_empty() {
@@ -83,7 +83,7 @@ pub async fn add_login_id(
     user_id: Uuid,
     raw: &str,
 ) -> Result<(), ServiceError> {
-    let login = LoginId::parse(raw).map_err(|m| ServiceError::field("login_id", m))?;
+    let login = LoginId::parse(raw).map_err(|m| ServiceError::field_code("login_id", LoginId::problem_code(raw), m))?;
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     let user = target(&mut c, access, user_id, true).await?;
@@ -91,10 +91,18 @@ pub async fn add_login_id(
         Ok(()) => {}
         // A scoped caller is not told whether someone elsewhere has it.
         Err(e) if is_unique_violation(&e) && access.tenant_scope.is_some() => {
-            return Err(ServiceError::field("login_id", "This login ID cannot be used from your tenant"));
+            return Err(ServiceError::field_code(
+                "login_id",
+                super::codes::LOGIN_ID_TAKEN,
+                "This login ID cannot be used from your tenant",
+            ));
         }
         Err(e) if is_unique_violation(&e) => {
-            return Err(ServiceError::field("login_id", "This login ID already belongs to someone"));
+            return Err(ServiceError::field_code(
+                "login_id",
+                super::codes::LOGIN_ID_TAKEN,
+                "This login ID already belongs to someone",
+            ));
         }
         Err(e) => return Err(e.into()),
     }
@@ -385,7 +393,8 @@ pub struct NewPerson {
 /// Create an active user without an invitation (API). A tenant-scoped
 /// caller's user joins their tenant.
 pub async fn create_user(state: &AppState, actor: &Actor, access: &Access, p: NewPerson) -> Result<Uuid, ServiceError> {
-    let login = LoginId::parse(&p.login_id).map_err(|m| ServiceError::field("login_id", m))?;
+    let login = LoginId::parse(&p.login_id)
+        .map_err(|m| ServiceError::field_code("login_id", LoginId::problem_code(&p.login_id), m))?;
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
@@ -416,10 +425,18 @@ pub async fn create_user(state: &AppState, actor: &Actor, access: &Access, p: Ne
         Ok(id) => id,
         // A scoped caller is not told whether someone elsewhere has it.
         Err(e) if is_unique_violation(&e) && access.tenant_scope.is_some() => {
-            return Err(ServiceError::field("login_id", "This login ID cannot be used from your tenant"));
+            return Err(ServiceError::field_code(
+                "login_id",
+                super::codes::LOGIN_ID_TAKEN,
+                "This login ID cannot be used from your tenant",
+            ));
         }
         Err(e) if is_unique_violation(&e) => {
-            return Err(ServiceError::field("login_id", "This login ID already belongs to someone"));
+            return Err(ServiceError::field_code(
+                "login_id",
+                super::codes::LOGIN_ID_TAKEN,
+                "This login ID already belongs to someone",
+            ));
         }
         Err(e) => return Err(e.into()),
     };

@@ -13,6 +13,8 @@ pub struct Actor {
     pub user_id: Option<Uuid>,
     /// A login ID, "system", "setup link" or "invitee".
     pub label: String,
+    /// The API key acting, for calls through the API.
+    pub api_key_id: Option<Uuid>,
     pub ip: String,
     pub user_agent: String,
 }

@@ -44,6 +44,10 @@ pub struct Invitation {
     pub redirect_url: Option<String>,
     pub grants: Grants,
     pub invited_by: Option<Uuid>,
+    /// The API key that made it, when it was made through the API.
+    pub invited_by_api_key: Option<Uuid>,
+    /// Who made it, with the name to show (filled when read).
+    pub inviter: Option<Inviter>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
@@ -51,6 +55,27 @@ pub struct Invitation {
     pub resent_count: i64,
     pub accepted_at: Option<DateTime<Utc>>,
 }
+
+/// Who made an invitation: a person in the console, or an API key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Inviter {
+    Person { id: Uuid, login_id: String },
+    ApiKey { id: Uuid, name: String },
+}
+
+impl Inviter {
+    /// How the console shows it: the person's login ID, or "API key: <name>".
+    pub fn label(&self) -> String {
+        match self {
+            Self::Person { login_id, .. } => login_id.clone(),
+            Self::ApiKey { name, .. } => format!("{API_KEY_LABEL}{name}"),
+        }
+    }
+}
+
+/// What the console puts before an API key's name where a person's login
+/// ID would be (SQL builds the same text for the tables).
+pub const API_KEY_LABEL: &str = "API key: ";
 
 impl Invitation {
     /// The status as of `now`, whether or not the sweeper has run.
@@ -77,6 +102,9 @@ struct Row {
     redirect_url: Option<String>,
     grants: Json<Grants>,
     invited_by: Option<Uuid>,
+    invited_by_api_key: Option<Uuid>,
+    inviter_login: Option<String>,
+    inviter_key_name: Option<String>,
     created_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
     sent_at: Option<DateTime<Utc>>,
@@ -99,7 +127,13 @@ impl Row {
             lang: self.lang,
             redirect_url: self.redirect_url,
             grants: self.grants.0,
+            inviter: match (self.invited_by, self.invited_by_api_key) {
+                (Some(id), _) => Some(Inviter::Person { id, login_id: self.inviter_login.unwrap_or_default() }),
+                (None, Some(id)) => Some(Inviter::ApiKey { id, name: self.inviter_key_name.unwrap_or_default() }),
+                (None, None) => None,
+            },
             invited_by: self.invited_by,
+            invited_by_api_key: self.invited_by_api_key,
             created_at: self.created_at,
             expires_at: self.expires_at,
             sent_at: self.sent_at,
@@ -111,7 +145,9 @@ impl Row {
 }
 
 const COLUMNS: &str = "id, user_id, tenant_id, status, login_id, channel, template_key, lang, redirect_url, grants,
-    invited_by, created_at, expires_at, sent_at, resent_at, resent_count, accepted_at";
+    invited_by, created_at, expires_at, sent_at, resent_at, resent_count, accepted_at, invited_by_api_key,
+    (SELECT x.primary_login_id FROM users x WHERE x.id = invitations.invited_by) AS inviter_login,
+    (SELECT k.name FROM api_keys k WHERE k.id = invitations.invited_by_api_key) AS inviter_key_name";
 
 pub struct NewInvitation<'a> {
     pub user_id: Uuid,
@@ -123,6 +159,7 @@ pub struct NewInvitation<'a> {
     pub redirect_url: Option<&'a str>,
     pub grants: &'a Grants,
     pub invited_by: Option<Uuid>,
+    pub invited_by_api_key: Option<Uuid>,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -141,6 +178,8 @@ impl Invitation {
             redirect_url: new.redirect_url.map(str::to_string),
             grants: new.grants.clone(),
             invited_by: new.invited_by,
+            invited_by_api_key: new.invited_by_api_key,
+            inviter: None,
             created_at: now,
             expires_at: new.expires_at,
             sent_at: None,
@@ -157,15 +196,15 @@ pub async fn insert_many(c: &mut Conn<'_>, rows: &[Invitation]) -> anyhow::Resul
     for chunk in rows.chunks(500) {
         let sql = format!(
             "INSERT INTO invitations (id, user_id, tenant_id, status, login_id, channel, template_key, lang,
-                 redirect_url, grants, invited_by, created_at, expires_at, resent_count) VALUES {}",
-            super::values_placeholders(c, chunk.len(), 14)
+                 redirect_url, grants, invited_by, created_at, expires_at, resent_count, invited_by_api_key) VALUES {}",
+            super::values_placeholders(c, chunk.len(), 15)
         );
         on_conn!(c, c => {
             let mut q = super::batch_statement(&sql);
             for i in chunk {
                 q = q.bind(i.id).bind(i.user_id).bind(i.tenant_id).bind(i.status.as_str()).bind(&i.login_id).bind(&i.channel)
                     .bind(&i.template_key).bind(&i.lang).bind(&i.redirect_url).bind(Json(&i.grants)).bind(i.invited_by)
-                    .bind(i.created_at).bind(i.expires_at).bind(i.resent_count);
+                    .bind(i.created_at).bind(i.expires_at).bind(i.resent_count).bind(i.invited_by_api_key);
             }
             q.execute(c).await.map(|r| r.rows_affected())
         })
@@ -420,7 +459,8 @@ pub async fn list(c: &mut Conn<'_>, q: &InvitationQuery) -> anyhow::Result<(Vec<
     .context("counting invitations")?;
     let sql = format!(
         "SELECT i.id, i.user_id, i.login_id, i.status, i.created_at, i.expires_at, i.sent_at, i.resent_count,
-            (SELECT x.primary_login_id FROM users x WHERE x.id = i.invited_by) AS invited_by_login,
+            COALESCE((SELECT x.primary_login_id FROM users x WHERE x.id = i.invited_by),
+                (SELECT 'API key: ' || k.name FROM api_keys k WHERE k.id = i.invited_by_api_key)) AS invited_by_login,
             (SELECT t.name FROM tenants t WHERE t.id = i.tenant_id) AS tenant_name
          FROM invitations i {filter} ORDER BY i.created_at DESC, i.id LIMIT $5 OFFSET $6"
     );

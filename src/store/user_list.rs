@@ -214,7 +214,8 @@ pub async fn details(c: &mut Conn<'_>, ids: &[Uuid]) -> anyhow::Result<Vec<Liste
     let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT u.id, u.primary_login_id AS login_id, u.given_name, u.family_name, u.display_name, u.status,
-            (SELECT x.primary_login_id FROM users x WHERE x.id = u.invited_by) AS invited_by_login,
+            COALESCE((SELECT x.primary_login_id FROM users x WHERE x.id = u.invited_by),
+                (SELECT 'API key: ' || k.name FROM api_keys k WHERE k.id = i.invited_by_api_key)) AS invited_by_login,
             u.created_at, u.last_login_at, i.resent_count, i.status AS invitation_status,
             i.expires_at AS invitation_expires_at, i.id AS invitation_id
          FROM users u

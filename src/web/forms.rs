@@ -38,7 +38,12 @@ impl FormErrors {
     }
 
     pub fn push(&mut self, field: &'static str, message: impl Into<String>) {
-        self.0.push(FieldError { field, message: message.into() });
+        self.0.push(FieldError::new(field, message));
+    }
+
+    /// A field error with a specific code (see [`crate::service::codes`]).
+    pub fn push_code(&mut self, field: &'static str, code: &'static str, message: impl Into<String>) {
+        self.0.push(FieldError { field, code, message: message.into() });
     }
 
     /// Field errors from a service error, or the error itself when it is
@@ -46,7 +51,7 @@ impl FormErrors {
     pub fn from_service(e: ServiceError, fallback_field: &'static str) -> Result<Self, AppError> {
         match e {
             ServiceError::Invalid(errors) => Ok(Self(errors)),
-            ServiceError::Refused(message) => Ok(Self(vec![FieldError { field: fallback_field, message }])),
+            ServiceError::Refused(message) => Ok(Self(vec![FieldError::new(fallback_field, message)])),
             other => Err(other.into()),
         }
     }
@@ -62,7 +67,7 @@ fn extractor_error(message: String, req: &actix_web::HttpRequest) -> actix_web::
             "Bad request",
             message,
         );
-        e.errors.push(crate::web::api::problem::FieldProblem { field: "query".into(), message: e.detail.clone() });
+        e.errors.push(crate::web::api::problem::FieldProblem::new("query", "invalid", e.detail.clone()));
         e.into()
     } else {
         AppError::BadRequest(message).into()

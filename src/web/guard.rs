@@ -47,6 +47,7 @@ pub fn actor_of(req: &HttpRequest, user: Option<&User>) -> Actor {
     Actor {
         user_id: user.map(|u| u.id),
         label: user.map(|u| u.login_id.clone()).unwrap_or_else(|| "anonymous".into()),
+        api_key_id: None,
         ip: req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default(),
         user_agent: req
             .headers()

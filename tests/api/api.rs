@@ -226,7 +226,7 @@ async fn users_are_managed_through_the_api() {
     assert_eq!(user["status"], "active");
     assert_eq!(
         app.api("POST", "/api/v1/users", &key, Some(json!({ "login_id": "u@x.io" }))).await.0,
-        422,
+        409,
         "login IDs are unique"
     );
     let id = user["id"].as_str().unwrap();
@@ -263,7 +263,7 @@ async fn tenants_and_roles_are_managed_through_the_api() {
     let key = app.api_key("admin", None).await;
     let (status, t) = app.api("POST", "/api/v1/tenants", &key, Some(json!({ "name": "Acme", "slug": "acme" }))).await;
     assert_eq!(status, 201);
-    assert_eq!(app.api("POST", "/api/v1/tenants", &key, Some(json!({ "name": "Again", "slug": "acme" }))).await.0, 422);
+    assert_eq!(app.api("POST", "/api/v1/tenants", &key, Some(json!({ "name": "Again", "slug": "acme" }))).await.0, 409);
     let id = t["id"].as_str().unwrap();
     let (_, t) = app
         .api(

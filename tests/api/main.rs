@@ -9,6 +9,7 @@ mod bulk;
 mod hardening_logs;
 mod hardening_csv;
 mod hardening_input;
+mod hardening_api;
 mod helpers;
 mod invitations;
 mod invitee;

@@ -63,7 +63,9 @@ impl InviteValues {
     /// Validate into a request, or list what is wrong with which field.
     pub fn to_request(&self) -> Result<InviteRequest, FormErrors> {
         let mut errors = FormErrors::default();
-        let login_id = LoginId::parse(&self.login_id).map_err(|m| errors.push("login_id", m)).ok();
+        let login_id = LoginId::parse(&self.login_id)
+            .map_err(|m| errors.push_code("login_id", LoginId::problem_code(&self.login_id), m))
+            .ok();
         for (field, value) in [("given_name", &self.given_name), ("family_name", &self.family_name)] {
             if value.chars().count() > 100 {
                 errors.push(field, "Use at most 100 characters");

@@ -94,10 +94,7 @@ async fn detail(
     let now = Utc::now();
     let mut history = Vec::new();
     for inv in &history_rows {
-        let invited_by = match inv.invited_by {
-            Some(by) => users::find(&mut c, by).await?.map(|u| u.login_id).unwrap_or_default(),
-            None => String::new(),
-        };
+        let invited_by = inv.inviter.as_ref().map(|i| i.label()).unwrap_or_default();
         history.push(HistoryRow {
             status: inv.status_at(now).as_str().to_string(),
             created: show_time(inv.created_at),

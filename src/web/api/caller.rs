@@ -1,19 +1,22 @@
 //! Who is calling the API (an API key, held to its role's rules), and the
-//! `Idempotency-Key` handling every POST shares.
+//! idempotency layer every POST of the API goes through.
 
-use std::future::Future;
-
-use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, http::StatusCode, web};
+use actix_web::body::BoxBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, http::StatusCode, web};
 use chrono::Utc;
 use futures_util::future::LocalBoxFuture;
 use serde_json::json;
+use uuid::Uuid;
 
 use super::problem::ApiError;
 use crate::domain::{access::Access, access::Capability, token::hash_token};
-use crate::service::api_keys;
+use crate::service::{api_keys, codes};
 use crate::state::AppState;
 use crate::store::{api_keys::ApiKey, audit, audit::Actor, idempotency};
 
+#[derive(Clone)]
 pub struct ApiCaller {
     pub key: ApiKey,
     pub access: Access,
@@ -25,6 +28,10 @@ impl FromRequest for ApiCaller {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // The idempotency layer already authenticated this request.
+        if let Some(caller) = req.extensions().get::<ApiCaller>().cloned() {
+            return Box::pin(async move { Ok(caller) });
+        }
         let req = req.clone();
         Box::pin(async move {
             let state = req.app_data::<web::Data<AppState>>().expect("AppState registered").clone();
@@ -74,100 +81,132 @@ pub fn json_response(status: StatusCode, body: &serde_json::Value) -> HttpRespon
     HttpResponse::build(status).content_type("application/json").body(body.to_string())
 }
 
-/// Run a POST's work once per `Idempotency-Key`: a retry with the same key
-/// and body gets the first response back and changes nothing.
-pub async fn idempotent<F, Fut>(
-    state: &AppState,
-    caller: &ApiCaller,
-    req: &HttpRequest,
-    body: &[u8],
-    work: F,
-) -> Result<HttpResponse, ApiError>
-where
-    F: FnOnce() -> Fut,
-    Fut: Future<Output = Result<(StatusCode, serde_json::Value), ApiError>>,
-{
-    let Some(key) = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string) else {
-        let (status, value) = work().await?;
-        return Ok(json_response(status, &value));
+/// The idempotency layer. [`super::routes`] wraps every POST of the route
+/// table in it, so no POST can forget it: with an `Idempotency-Key`, the
+/// first response (a success or a 4xx) is kept, and a retry with the same
+/// key and body gets it back (`Idempotent-Replayed: true`) without the
+/// work being done again. A 5xx is not kept: the retry runs the request.
+pub async fn idempotency_layer(
+    mut req: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(raw_key) = req.headers().get("idempotency-key").cloned() else {
+        return next.call(req).await;
     };
-    if key.is_empty() || key.len() > 200 {
-        return Err(ApiError::invalid(vec![crate::service::FieldError {
-            field: "Idempotency-Key",
-            message: "Use 1 to 200 characters".into(),
-        }]));
+    // Without a valid API key the handler answers 401; there is nothing to
+    // keep (keys are per API key).
+    let Ok(caller) = req.extract::<ApiCaller>().await else {
+        return next.call(req).await;
+    };
+    let key = match raw_key.to_str() {
+        Ok(k) if (1..=200).contains(&k.len()) => k.to_string(),
+        _ => {
+            let e = ApiError::field("Idempotency-Key", codes::INVALID, "Use 1 to 200 visible ASCII characters");
+            return Ok(req.error_response(e));
+        }
+    };
+    let body = match req.extract::<web::Bytes>().await {
+        Ok(body) => body,
+        Err(e) => return Ok(req.error_response(e)),
+    };
+    // The handler reads the body and the caller again.
+    req.set_payload(Payload::from(body.clone()));
+    req.extensions_mut().insert(caller.clone());
+    let state = req.app_data::<web::Data<AppState>>().expect("AppState registered").clone();
+    let api_key = caller.key.id;
+    let request_hash = hash_token(&format!("{} {}\n{}", req.method(), req.path(), String::from_utf8_lossy(&body)));
+    match reserve(&state, api_key, &key, &request_hash).await {
+        Ok(true) => {}
+        Ok(false) => {
+            let response = replay(&state, api_key, &key, &request_hash).await.unwrap_or_else(|e| e.error_response());
+            return Ok(req.into_response(response));
+        }
+        Err(e) => return Ok(req.error_response(ApiError::from(e))),
     }
-    let request_hash = hash_token(&format!("{} {}\n{}", req.method(), req.path(), String::from_utf8_lossy(body)));
-    let reserved = {
+    let response = match next.call(req).await {
+        Ok(response) if !response.status().is_server_error() => response,
+        other => {
+            if let Err(e) = release(&state, api_key, &key).await {
+                tracing::warn!(error = ?e, "could not release an idempotency key");
+            }
+            return other;
+        }
+    };
+    let status = response.status();
+    let (req, response) = response.into_parts();
+    let (head, body) = response.into_parts();
+    let bytes =
+        actix_web::body::to_bytes(body).await.map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()))?;
+    // Invitation links are shown once and never stored in clear: a replay
+    // answers without them.
+    let kept = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(value) => without_links(value).to_string(),
+        Err(_) => String::from_utf8_lossy(&bytes).into_owned(),
+    };
+    let finished = async {
         let mut c = state.db.acquire().await?;
-        let now = Utc::now();
-        let mut reserved = idempotency::reserve(&mut c.conn(), caller.key.id, &key, &request_hash, now).await?;
-        // A reservation whose request never finished (a crash, a dropped
-        // connection) is abandoned after a few minutes and may be retried.
-        if !reserved
-            && idempotency::find(&mut c.conn(), caller.key.id, &key)
-                .await?
-                .is_some_and(|s| s.status == 0 && now - s.created_at > chrono::Duration::minutes(5))
-        {
-            idempotency::release(&mut c.conn(), caller.key.id, &key).await?;
-            reserved = idempotency::reserve(&mut c.conn(), caller.key.id, &key, &request_hash, now).await?;
-        }
-        reserved
+        idempotency::finish(&mut c.conn(), api_key, &key, i32::from(status.as_u16()), &kept).await
     };
-    if !reserved {
-        let stored = {
-            let mut c = state.db.acquire().await?;
-            idempotency::find(&mut c.conn(), caller.key.id, &key).await?
-        };
-        return match stored {
-            Some(s) if s.request_hash != request_hash => Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency-key-reused",
-                "Idempotency-Key reused",
-                "This Idempotency-Key was used for a different request.",
-            )),
-            Some(s) if s.status == 0 => {
-                Err(ApiError::conflict("A request with this Idempotency-Key is still in progress."))
-            }
-            Some(s) => {
-                let status = StatusCode::from_u16(s.status as u16).unwrap_or(StatusCode::OK);
-                let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
-                Ok(HttpResponse::build(status)
-                    .content_type(content_type)
-                    .insert_header(("idempotent-replayed", "true"))
-                    .body(s.body))
-            }
-            None => Err(ApiError::conflict("Retry the request.")),
-        };
+    if let Err(e) = finished.await {
+        // The response is still the caller's; a retry within the
+        // reservation's lifetime is told the request is in progress.
+        tracing::error!(error = ?e, "could not keep an idempotent response");
     }
-    let outcome = work().await;
+    Ok(ServiceResponse::new(req, head.set_body(BoxBody::new(bytes))))
+}
+
+/// Reserve the key (false: it was already there). A reservation whose
+/// request never finished (a crash, a dropped connection) is abandoned
+/// after a few minutes and may be retried.
+async fn reserve(state: &AppState, api_key: Uuid, key: &str, request_hash: &str) -> anyhow::Result<bool> {
     let mut c = state.db.acquire().await?;
-    match outcome {
-        Ok((status, value)) => {
-            // Invitation links are shown once and never stored in clear:
-            // a replay answers without them.
-            let body = without_links(value.clone()).to_string();
-            idempotency::finish(&mut c.conn(), caller.key.id, &key, status.as_u16() as i32, &body).await?;
-            Ok(json_response(status, &value))
+    let now = Utc::now();
+    if idempotency::reserve(&mut c.conn(), api_key, key, request_hash, now).await? {
+        return Ok(true);
+    }
+    let abandoned = idempotency::find(&mut c.conn(), api_key, key)
+        .await?
+        .is_some_and(|s| s.status == 0 && now - s.created_at > chrono::Duration::minutes(5));
+    if !abandoned {
+        return Ok(false);
+    }
+    idempotency::release(&mut c.conn(), api_key, key).await?;
+    idempotency::reserve(&mut c.conn(), api_key, key, request_hash, now).await
+}
+
+async fn release(state: &AppState, api_key: Uuid, key: &str) -> anyhow::Result<()> {
+    let mut c = state.db.acquire().await?;
+    idempotency::release(&mut c.conn(), api_key, key).await
+}
+
+/// The kept response for a key that was already used.
+async fn replay(state: &AppState, api_key: Uuid, key: &str, request_hash: &str) -> Result<HttpResponse, ApiError> {
+    let stored = {
+        let mut c = state.db.acquire().await?;
+        idempotency::find(&mut c.conn(), api_key, key).await?
+    };
+    match stored {
+        Some(s) if s.request_hash != request_hash => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency-key-reused",
+            "Idempotency-Key reused",
+            "This Idempotency-Key was used for a different request.",
+        )),
+        Some(s) if s.status != 0 => {
+            let status = StatusCode::from_u16(s.status as u16).unwrap_or(StatusCode::OK);
+            let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
+            Ok(HttpResponse::build(status)
+                .content_type(content_type)
+                .insert_header(("idempotent-replayed", "true"))
+                .body(s.body))
         }
-        Err(e) if e.status.is_client_error() => {
-            let body = actix_web::body::to_bytes(actix_web::ResponseError::error_response(&e).into_body())
-                .await
-                .unwrap_or_default();
-            idempotency::finish(
-                &mut c.conn(),
-                caller.key.id,
-                &key,
-                e.status.as_u16() as i32,
-                &String::from_utf8_lossy(&body),
-            )
-            .await?;
-            Err(e)
-        }
-        Err(e) => {
-            idempotency::release(&mut c.conn(), caller.key.id, &key).await?;
-            Err(e)
-        }
+        // Reserved by a request still running (or released a moment ago).
+        _ => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency-in-progress",
+            "Request in progress",
+            "A request with this Idempotency-Key is still in progress; retry shortly.",
+        )),
     }
 }
 
@@ -198,8 +237,6 @@ pub fn optional_param<T>(
 ) -> Result<Option<T>, ApiError> {
     match raw {
         None | Some("") => Ok(None),
-        Some(s) => parse(s).map(Some).ok_or_else(|| {
-            ApiError::invalid(vec![crate::service::FieldError { field, message: format!("Use {allowed}") }])
-        }),
+        Some(s) => parse(s).map(Some).ok_or_else(|| ApiError::field(field, codes::INVALID, format!("Use {allowed}"))),
     }
 }

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::caller::{ApiCaller, idempotent, json_response, parse_json};
+use super::caller::{ApiCaller, json_response, parse_json};
 use super::problem::ApiError;
 use crate::domain::access::Capability;
 use crate::service::accounts;
@@ -43,14 +43,11 @@ pub async fn create_tenant(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageSettings, req.path()).await?;
-    idempotent(&state, &caller, &req, &body, || async {
-        let t: TenantIn = parse_json(&body)?;
-        let id = accounts::create_tenant(&state, &caller.actor, &t.name, &t.slug).await?;
-        let mut c = state.db.acquire().await?;
-        let tenant = tenants::find(&mut c.conn(), id).await?.ok_or_else(ApiError::not_found)?;
-        Ok((StatusCode::CREATED, tenant_json(&tenant)))
-    })
-    .await
+    let t: TenantIn = parse_json(&body)?;
+    let id = accounts::create_tenant(&state, &caller.actor, &t.name, &t.slug).await?;
+    let mut c = state.db.acquire().await?;
+    let tenant = tenants::find(&mut c.conn(), id).await?.ok_or_else(ApiError::not_found)?;
+    Ok(json_response(StatusCode::CREATED, &tenant_json(&tenant)))
 }
 
 #[derive(Deserialize, Default)]
@@ -127,14 +124,11 @@ pub async fn create_role(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageSettings, req.path()).await?;
-    idempotent(&state, &caller, &req, &body, || async {
-        let r: RoleIn = parse_json(&body)?;
-        accounts::create_role(&state, &caller.actor, &r.name, &r.description, &r.scope).await?;
-        let mut c = state.db.acquire().await?;
-        let role = roles::find(&mut c.conn(), r.name.trim()).await?.ok_or_else(ApiError::not_found)?;
-        Ok((StatusCode::CREATED, role_json(&role)))
-    })
-    .await
+    let r: RoleIn = parse_json(&body)?;
+    accounts::create_role(&state, &caller.actor, &r.name, &r.description, &r.scope).await?;
+    let mut c = state.db.acquire().await?;
+    let role = roles::find(&mut c.conn(), r.name.trim()).await?.ok_or_else(ApiError::not_found)?;
+    Ok(json_response(StatusCode::CREATED, &role_json(&role)))
 }
 
 #[derive(Deserialize)]

@@ -1,4 +1,5 @@
-//! `/api/v1/invitations`: create one or a batch, list, get, resend, revoke.
+//! `/api/v1/invitations`: create one or a batch, list, get, resend, revoke,
+//! get a fresh link.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -7,12 +8,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::caller::{ApiCaller, idempotent, json_response, optional_param, parse_json};
+use super::caller::{ApiCaller, json_response, optional_param, parse_json};
 use super::problem::ApiError;
 use crate::domain::{access::Capability, invitation::InvitationStatus, lifetime};
-use crate::service::{FieldError, accounts::ensure_visible, invitations as service};
+use crate::service::{FieldError, accounts::ensure_visible, codes, invitations as service};
 use crate::state::AppState;
-use crate::store::{invitations, invitations::Invitation, invitations::TenantRole};
+use crate::store::{invitations, invitations::Invitation, invitations::Inviter, invitations::TenantRole};
 use crate::web::admin::invite::InviteValues;
 
 /// The body of "create an invitation" (and each item of a batch).
@@ -74,7 +75,7 @@ pub fn to_request(input: &InvitationIn) -> Result<service::InviteRequest, ApiErr
         .as_ref()
         .map(|v| whole_seconds(v).and_then(lifetime::from_seconds))
         .transpose()
-        .map_err(|message| errors.push(FieldError { field: "expires_in", message }))
+        .map_err(|message| errors.push(FieldError { field: "expires_in", code: codes::OUT_OF_RANGE, message }))
         .ok()
         .flatten();
     match values.to_request() {
@@ -130,7 +131,7 @@ pub fn invitation_json(i: &Invitation, link: Option<&str>) -> Value {
         "sent_at": i.sent_at,
         "resent_at": i.resent_at,
         "resent_count": i.resent_count,
-        "invited_by": i.invited_by,
+        "invited_by": i.inviter.as_ref().map(inviter_json),
         "accepted_at": i.accepted_at,
     });
     if let Some(link) = link {
@@ -139,12 +140,36 @@ pub fn invitation_json(i: &Invitation, link: Option<&str>) -> Value {
     v
 }
 
+/// Who made an invitation: `{"type": "user" | "api_key", "id", "name"}`,
+/// where a person's name is their login ID.
+fn inviter_json(inviter: &Inviter) -> Value {
+    match inviter {
+        Inviter::Person { id, login_id } => json!({ "type": "user", "id": id, "name": login_id }),
+        Inviter::ApiKey { id, name } => json!({ "type": "api_key", "id": id, "name": name }),
+    }
+}
+
 async fn create_one(state: &AppState, caller: &ApiCaller, input: &InvitationIn) -> Result<Value, ApiError> {
     let req = to_request(input)?;
     let created = service::create(state, &caller.actor, &caller.access, req).await?;
-    let mut c = state.db.acquire().await?;
-    let inv = invitations::find(&mut c.conn(), created.invitation_id).await?.ok_or_else(ApiError::not_found)?;
-    Ok(invitation_json(&inv, created.unsent_link.as_deref()))
+    let read = async {
+        let mut c = state.db.acquire().await?;
+        invitations::find(&mut c.conn(), created.invitation_id).await
+    };
+    match read.await {
+        Ok(Some(inv)) => Ok(invitation_json(&inv, created.unsent_link.as_deref())),
+        // It was created: say so with what is known, rather than an error
+        // that would make the caller think it was not.
+        other => {
+            tracing::warn!(error = ?other.err(), "could not read back a created invitation");
+            let mut v =
+                json!({ "id": created.invitation_id, "user_id": created.user_id, "expires_at": created.expires_at });
+            if let Some(link) = created.unsent_link {
+                v["link"] = json!(link);
+            }
+            Ok(v)
+        }
+    }
 }
 
 pub async fn create(
@@ -154,11 +179,8 @@ pub async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::Invite, req.path()).await?;
-    idempotent(&state, &caller, &req, &body, || async {
-        let input: InvitationIn = parse_json(&body)?;
-        Ok((StatusCode::CREATED, create_one(&state, &caller, &input).await?))
-    })
-    .await
+    let input: InvitationIn = parse_json(&body)?;
+    Ok(json_response(StatusCode::CREATED, &create_one(&state, &caller, &input).await?))
 }
 
 #[derive(Deserialize)]
@@ -167,7 +189,10 @@ pub struct BatchIn {
     pub invitations: Vec<Value>,
 }
 
-/// Up to 1,000 invitations; each item succeeds or fails on its own.
+/// Up to 1,000 invitations; each item succeeds or fails on its own, and
+/// the answer reports every item whatever happens: created, refused (with
+/// its problem), failed unexpectedly (`internal`), or — after an
+/// unexpected failure, which may not be the item's fault — not attempted.
 pub async fn create_batch(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -175,27 +200,37 @@ pub async fn create_batch(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::Invite, req.path()).await?;
-    idempotent(&state, &caller, &req, &body, || async {
-        let batch: BatchIn = parse_json(&body)?;
-        if batch.invitations.is_empty() || batch.invitations.len() > 1000 {
-            return Err(ApiError::invalid(vec![FieldError { field: "invitations", message: "Send 1 to 1,000 invitations".into() }]));
+    let batch: BatchIn = parse_json(&body)?;
+    if batch.invitations.is_empty() || batch.invitations.len() > 1000 {
+        return Err(ApiError::field("invitations", codes::OUT_OF_RANGE, "Send 1 to 1,000 invitations"));
+    }
+    let mut results = Vec::with_capacity(batch.invitations.len());
+    let mut broken = false;
+    for (index, item) in batch.invitations.iter().enumerate() {
+        if broken {
+            results.push(json!({ "index": index, "status": "not_attempted" }));
+            continue;
         }
-        let mut results = Vec::with_capacity(batch.invitations.len());
-        for (index, item) in batch.invitations.iter().enumerate() {
-            let outcome = match serde_json::from_value::<InvitationIn>(item.clone()) {
-                Ok(input) => create_one(&state, &caller, &input).await,
-                Err(e) => Err(ApiError::bad_json(&e)),
-            };
-            results.push(match outcome {
-                Ok(inv) => json!({ "index": index, "status": "created", "invitation": inv }),
-                Err(e) if e.status.is_server_error() => return Err(e),
-                Err(e) => json!({ "index": index, "status": "error", "error": { "title": e.title, "detail": e.detail, "errors": e.errors } }),
-            });
-        }
-        let created = results.iter().filter(|r| r["status"] == "created").count();
-        Ok((StatusCode::OK, json!({ "created": created, "failed": results.len() - created, "results": results })))
-    })
-    .await
+        let outcome = match serde_json::from_value::<InvitationIn>(item.clone()) {
+            Ok(input) => create_one(&state, &caller, &input).await,
+            Err(e) => Err(ApiError::bad_json(&e)),
+        };
+        results.push(match outcome {
+            Ok(inv) => json!({ "index": index, "status": "created", "invitation": inv }),
+            Err(e) => {
+                broken = e.status.is_server_error();
+                json!({ "index": index, "status": "error", "error": e.to_json() })
+            }
+        });
+    }
+    let count = |status: &str| results.iter().filter(|r| r["status"] == status).count();
+    let summary = json!({
+        "created": count("created"),
+        "failed": count("error"),
+        "not_attempted": count("not_attempted"),
+        "results": results,
+    });
+    Ok(json_response(StatusCode::OK, &summary))
 }
 
 #[derive(Deserialize, Default)]
@@ -216,12 +251,7 @@ pub fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
 }
 
 pub fn decode_cursor(raw: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
-    let bad = || {
-        ApiError::invalid(vec![FieldError {
-            field: "cursor",
-            message: "Use the next_cursor of a previous page".into(),
-        }])
-    };
+    let bad = || ApiError::field("cursor", codes::INVALID, "Use the next_cursor of a previous page");
     let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
     let (at, id) = text.split_once('|').ok_or_else(bad)?;
     Ok((DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc), id.parse().map_err(|_| bad())?))
@@ -232,7 +262,7 @@ pub fn page_limit(limit: Option<&str>) -> Result<i64, ApiError> {
     match limit.map(str::trim).filter(|l| !l.is_empty()).map(str::parse::<i64>) {
         None => Ok(50),
         Some(Ok(l @ 1..=500)) => Ok(l),
-        Some(_) => Err(ApiError::invalid(vec![FieldError { field: "limit", message: "Use 1 to 500".into() }])),
+        Some(_) => Err(ApiError::field("limit", codes::OUT_OF_RANGE, "Use 1 to 500")),
     }
 }
 
@@ -304,16 +334,28 @@ pub async fn resend(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::Invite, req.path()).await?;
-    idempotent(&state, &caller, &req, &body, || async {
-        let inv = visible(&state, &caller, &id).await?;
-        service::resend(&state, &caller.actor, &caller.access, inv.id, true).await?;
-        let inv = visible(&state, &caller, &id).await?;
-        Ok((StatusCode::OK, invitation_json(&inv, None)))
-    })
-    .await
+    let inv = visible(&state, &caller, &id).await?;
+    service::resend(&state, &caller.actor, &caller.access, inv.id, true).await?;
+    let inv = visible(&state, &caller, &id).await?;
+    Ok(json_response(StatusCode::OK, &invitation_json(&inv, None)))
+}
+
+/// The console's "Get a fresh link": a new link returned once and not
+/// sent, every earlier link dead, expiry restarted (same rules as resend:
+/// pending or expired only, cooldown, enabled tenant).
+pub async fn issue_link(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(&state, Capability::Invite, req.path()).await?;
+    let inv = visible(&state, &caller, &id).await?;
+    let link = service::resend(&state, &caller.actor, &caller.access, inv.id, false).await?;
+    let inv = visible(&state, &caller, &id).await?;
+    Ok(json_response(StatusCode::OK, &invitation_json(&inv, link.as_deref())))
 }
 
 pub async fn revoke(
@@ -321,14 +363,10 @@ pub async fn revoke(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::Invite, req.path()).await?;
-    idempotent(&state, &caller, &req, &body, || async {
-        let inv = visible(&state, &caller, &id).await?;
-        service::revoke(&state, &caller.actor, &caller.access, inv.id).await?;
-        let inv = visible(&state, &caller, &id).await?;
-        Ok((StatusCode::OK, invitation_json(&inv, None)))
-    })
-    .await
+    let inv = visible(&state, &caller, &id).await?;
+    service::revoke(&state, &caller.actor, &caller.access, inv.id).await?;
+    let inv = visible(&state, &caller, &id).await?;
+    Ok(json_response(StatusCode::OK, &invitation_json(&inv, None)))
 }

@@ -9,7 +9,7 @@ mod openapi;
 pub mod problem;
 mod users;
 
-use actix_web::{HttpResponse, Route, web};
+use actix_web::{HttpResponse, Route, middleware::from_fn, web};
 
 pub use openapi::document;
 
@@ -41,6 +41,7 @@ routes! {
     "get_invitation" "GET" "/api/v1/invitations/{id}" "view_people" None, Some("Invitation"), 200 => "Get one invitation";
     "resend_invitation" "POST" "/api/v1/invitations/{id}/resend" "invite" None, Some("Invitation"), 200 => "Resend: fresh link, old links dead, expiry restarted";
     "revoke_invitation" "POST" "/api/v1/invitations/{id}/revoke" "invite" None, Some("Invitation"), 200 => "Revoke an invitation";
+    "issue_invitation_link" "POST" "/api/v1/invitations/{id}/link" "invite" None, Some("Invitation"), 200 => "Get a fresh link (returned once, not sent): old links dead, expiry restarted";
     "create_user" "POST" "/api/v1/users" "manage_users" Some("UserIn"), Some("User"), 201 => "Create an active user without an invitation";
     "list_users" "GET" "/api/v1/users" "view_people" None, Some("UserPage"), 200 => "List and search users, newest first (cursor pagination)";
     "get_user" "GET" "/api/v1/users/{id}" "view_people" None, Some("User"), 200 => "Get one user";
@@ -63,6 +64,14 @@ routes! {
     "delete_role" "DELETE" "/api/v1/roles/{name}" "manage_settings" None, None, 204 => "Delete a catalog role (not a console role)";
 }
 
+/// The route for one entry of the table: its handler, and for every POST
+/// the idempotency layer ([`caller::idempotency_layer`]), here and nowhere
+/// else, so no POST can be added without it.
+fn route(r: &ApiRoute) -> Route {
+    let route = handler(r);
+    if r.method == "POST" { route.wrap(from_fn(caller::idempotency_layer)) } else { route }
+}
+
 fn handler(r: &ApiRoute) -> Route {
     let route = match r.method {
         "GET" => web::get(),
@@ -79,6 +88,7 @@ fn handler(r: &ApiRoute) -> Route {
         "get_invitation" => route.to(invitations::get),
         "resend_invitation" => route.to(invitations::resend),
         "revoke_invitation" => route.to(invitations::revoke),
+        "issue_invitation_link" => route.to(invitations::issue_link),
         "create_user" => route.to(users::create),
         "list_users" => route.to(users::list),
         "get_user" => route.to(users::get),
@@ -127,7 +137,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             }
         }));
         for r in ROUTES.iter().filter(|r| r.path == path) {
-            resource = resource.route(handler(r));
+            resource = resource.route(route(r));
         }
         cfg.service(resource);
     }

@@ -14,6 +14,9 @@ fn schemas() -> Value {
     let opt_time = json!({ "type": ["string", "null"], "format": "date-time" });
     let opt_uuid = json!({ "type": ["string", "null"], "format": "uuid" });
     let tenant_role = json!({ "type": "object", "required": ["tenant", "role"], "properties": { "tenant": uuid, "role": { "type": "string" } } });
+    let inviter = json!({ "type": ["object", "null"], "required": ["type", "id", "name"],
+        "description": "Who made it: a console user (name: their login ID) or an API key (name: the key's name)",
+        "properties": { "type": { "enum": ["user", "api_key"] }, "id": uuid, "name": { "type": "string" } } });
     let invitation = json!({
         "type": "object",
         "required": ["id", "user_id", "login_id", "status", "created_at", "expires_at", "resent_count"],
@@ -23,8 +26,8 @@ fn schemas() -> Value {
             "channel": { "enum": ["email", "sms"] }, "lang": { "type": "string" }, "template_key": { "type": "string" },
             "tenant_id": opt_uuid, "grants": { "type": "object" }, "redirect_url": { "type": ["string", "null"] },
             "created_at": time, "expires_at": time, "sent_at": opt_time, "resent_at": opt_time,
-            "resent_count": { "type": "integer" }, "invited_by": opt_uuid, "accepted_at": opt_time,
-            "link": { "type": "string", "description": "Only when the invitation was created with send=false" }
+            "resent_count": { "type": "integer" }, "invited_by": inviter, "accepted_at": opt_time,
+            "link": { "type": "string", "description": "Only in the answer to a create with send=false or to /link (never in a replay)" }
         }
     });
     let user = json!({
@@ -50,12 +53,7 @@ fn schemas() -> Value {
             "scope": { "enum": ["project", "tenant"] } }
     });
     json!({
-        "Problem": {
-            "type": "object", "description": "RFC 9457 problem details",
-            "properties": { "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" },
-                "detail": { "type": "string" },
-                "errors": { "type": "array", "items": { "type": "object", "properties": { "field": { "type": "string" }, "message": { "type": "string" } } } } }
-        },
+        "Problem": problem_schema(),
         "Invitation": invitation,
         "InvitationIn": {
             "type": "object", "required": ["login_id"], "additionalProperties": false,
@@ -80,9 +78,10 @@ fn schemas() -> Value {
         "InvitationBatchResult": {
             "type": "object", "required": ["created", "failed", "results"],
             "properties": { "created": { "type": "integer" }, "failed": { "type": "integer" },
+                "not_attempted": { "type": "integer", "description": "Items after an unexpected failure (code `internal`); send them again" },
                 "results": { "type": "array", "items": { "type": "object", "properties": {
-                    "index": { "type": "integer" }, "status": { "enum": ["created", "error"] },
-                    "invitation": { "$ref": "#/components/schemas/Invitation" }, "error": { "type": "object" } } } } }
+                    "index": { "type": "integer" }, "status": { "enum": ["created", "error", "not_attempted"] },
+                    "invitation": { "$ref": "#/components/schemas/Invitation" }, "error": { "$ref": "#/components/schemas/Problem" } } } } }
         },
         "InvitationPage": {
             "type": "object", "required": ["data"],
@@ -126,6 +125,32 @@ fn schemas() -> Value {
             "properties": { "name": { "type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,60}$" }, "description": { "type": "string" }, "scope": { "enum": ["project", "tenant"] } } },
         "RolePatch": { "type": "object", "required": ["description"], "additionalProperties": false, "properties": { "description": { "type": "string" } } },
         "RoleList": { "type": "object", "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Role" } } } }
+    })
+}
+
+/// RFC 9457 problem details, with the stable codes of the problem and of
+/// each field error.
+fn problem_schema() -> Value {
+    use crate::service::codes;
+    let conflicts = codes::CONFLICTS.iter().map(|c| format!("conflict.{c}"));
+    let mut problem_codes: Vec<String> = super::problem::CODES.iter().map(|c| c.to_string()).chain(conflicts).collect();
+    problem_codes.sort();
+    let field_codes =
+        [codes::INVALID, codes::REQUIRED, codes::OUT_OF_RANGE, codes::INVALID_EMAIL, codes::INVALID_PHONE]
+            .into_iter()
+            .chain(codes::CONFLICTS)
+            .chain(["invalid_json"])
+            .collect::<Vec<_>>();
+    json!({
+        "type": "object", "description": "RFC 9457 problem details", "required": ["type", "title", "status", "code"],
+        "properties": { "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" },
+            "code": { "type": "string", "description": "Stable machine-readable reason; branch on this, not on the text (new codes may be added)",
+                "enum": problem_codes },
+            "detail": { "type": "string" },
+            "errors": { "type": "array", "items": { "type": "object", "required": ["field", "code", "message"],
+                "properties": { "field": { "type": "string" },
+                    "code": { "type": "string", "description": "Stable machine-readable reason for this field", "enum": field_codes },
+                    "message": { "type": "string" } } } } }
     })
 }
 
@@ -197,7 +222,10 @@ pub fn document(base_url: &str) -> Value {
         responses.insert("401".into(), problem("No valid API key"));
         responses.insert("403".into(), problem("The key's role does not allow this"));
         responses.insert("404".into(), problem("No such resource, or another tenant's"));
-        responses.insert("409".into(), problem("The rules refuse it (e.g. resend cooldown, final status)"));
+        responses.insert(
+            "409".into(),
+            problem("A conflict (code `conflict.*`: e.g. login ID taken, or the rules refuse it in this state)"),
+        );
         responses.insert("422".into(), problem("Invalid input, with field-level errors"));
         let mut op = json!({
             "operationId": r.id,

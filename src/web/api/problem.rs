@@ -1,29 +1,67 @@
-//! API errors as `application/problem+json` (RFC 9457), with a field-level
-//! `errors` list for validation failures.
+//! API errors as `application/problem+json` (RFC 9457), with a stable
+//! machine-readable `code` on every problem and on each field-level error.
+//! The codes are listed in [`CODES`] and in the OpenAPI document.
 
 use actix_web::{HttpResponse, ResponseError, http::StatusCode};
 use serde::Serialize;
 
 use crate::service::{FieldError, ServiceError};
 
-#[derive(Debug, Serialize)]
+/// Every problem `code` the API answers with (besides `conflict.<field
+/// code>` for each conflict in [`crate::service::codes::CONFLICTS`]).
+pub const CODES: [&str; 13] = [
+    "invalid_json",
+    "bad_request",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "no_such_endpoint",
+    "method_not_allowed",
+    "conflict.refused",
+    "idempotency_in_progress",
+    "payload_too_large",
+    "validation_failed",
+    "idempotency_key_reused",
+    "internal",
+];
+
+/// One field's error: which field, a stable code, a message for people.
+#[derive(Clone, Debug, Serialize)]
 pub struct FieldProblem {
     pub field: String,
+    pub code: &'static str,
     pub message: String,
+}
+
+impl FieldProblem {
+    pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+        Self { field: field.into(), code, message: message.into() }
+    }
 }
 
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
+    /// The last segment of the problem's `type` URL.
     pub kind: &'static str,
+    /// The stable machine-readable code (see [`CODES`]).
+    pub code: String,
     pub title: &'static str,
     pub detail: String,
     pub errors: Vec<FieldProblem>,
 }
 
 impl ApiError {
+    /// A problem whose code is its kind in snake case (`not-found` →
+    /// `not_found`).
     pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, kind, title, detail: detail.into(), errors: vec![] }
+        Self { status, kind, code: kind.replace('-', "_"), title, detail: detail.into(), errors: vec![] }
+    }
+
+    /// The same problem with another code.
+    pub fn with_code(mut self, code: impl Into<String>) -> Self {
+        self.code = code.into();
+        self
     }
 
     pub fn unauthorized() -> Self {
@@ -62,12 +100,23 @@ impl ApiError {
         )
     }
 
+    /// Field errors: 422 `validation_failed`, or 409 `conflict.<code>`
+    /// when a value is well-formed but taken (see [`crate::service::codes::CONFLICTS`]).
     pub fn invalid(errors: Vec<FieldError>) -> Self {
         let detail = errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ");
-        let mut e = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid request", detail);
-        e.errors =
-            errors.into_iter().map(|f| FieldProblem { field: f.field.to_string(), message: f.message }).collect();
+        let mut e = match errors.iter().find(|e| e.is_conflict()) {
+            Some(conflict) => Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
+                .with_code(format!("conflict.{}", conflict.code)),
+            None => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid request", detail)
+                .with_code("validation_failed"),
+        };
+        e.errors = errors.into_iter().map(|f| FieldProblem::new(f.field, f.code, f.message)).collect();
         e
+    }
+
+    /// One field error (a shorthand for [`ApiError::invalid`]).
+    pub fn field(field: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+        Self::invalid(vec![FieldError { field, code, message: message.into() }])
     }
 
     pub fn bad_json(err: &serde_json::Error) -> Self {
@@ -76,8 +125,9 @@ impl ApiError {
             "bad-json",
             "The body is not valid JSON for this endpoint",
             err.to_string(),
-        );
-        e.errors.push(FieldProblem { field: "body".into(), message: err.to_string() });
+        )
+        .with_code("invalid_json");
+        e.errors.push(FieldProblem::new("body", "invalid_json", err.to_string()));
         e
     }
 
@@ -91,8 +141,22 @@ impl ApiError {
         )
     }
 
+    /// The rules refuse this in the current state (final status, cooldown,
+    /// quota, already in that state).
     pub fn conflict(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::CONFLICT, "conflict", "Refused", detail)
+        Self::new(StatusCode::CONFLICT, "conflict", "Refused", detail).with_code("conflict.refused")
+    }
+
+    /// The problem document.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "type": format!("https://usher.dev/problems/{}", self.kind),
+            "title": self.title,
+            "status": self.status.as_u16(),
+            "code": self.code,
+            "detail": self.detail,
+            "errors": self.errors,
+        })
     }
 }
 
@@ -132,13 +196,45 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let body = serde_json::json!({
-            "type": format!("https://usher.dev/problems/{}", self.kind),
-            "title": self.title,
-            "status": self.status.as_u16(),
-            "detail": self.detail,
-            "errors": self.errors,
-        });
-        HttpResponse::build(self.status).content_type("application/problem+json").body(body.to_string())
+        HttpResponse::build(self.status).content_type("application/problem+json").body(self.to_json().to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_taken_value_is_a_409_conflict_with_its_code() {
+        let e = ApiError::invalid(vec![FieldError {
+            field: "login_id",
+            code: crate::service::codes::LOGIN_ID_TAKEN,
+            message: "This login ID already belongs to someone".into(),
+        }]);
+        assert_eq!((e.status, e.code.as_str()), (StatusCode::CONFLICT, "conflict.login_id_taken"));
+        assert_eq!(e.to_json()["errors"][0]["code"], "login_id_taken");
+    }
+
+    #[test]
+    fn a_malformed_value_is_a_422_with_field_codes() {
+        let e = ApiError::invalid(vec![FieldError::new("lang", "Choose a language from the list")]);
+        assert_eq!((e.status, e.code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
+        assert_eq!(
+            e.to_json()["errors"][0],
+            serde_json::json!({ "field": "lang", "code": "invalid", "message": "Choose a language from the list" })
+        );
+    }
+
+    #[test]
+    fn every_problem_code_is_listed() {
+        for e in [
+            ApiError::unauthorized(),
+            ApiError::forbidden("x"),
+            ApiError::not_found(),
+            ApiError::no_route(),
+            ApiError::conflict("x"),
+        ] {
+            assert!(CODES.contains(&e.code.as_str()), "{} is listed", e.code);
+        }
     }
 }

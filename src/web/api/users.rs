@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::caller::{ApiCaller, idempotent, json_response, optional_param, parse_json};
+use super::caller::{ApiCaller, json_response, optional_param, parse_json};
 use super::invitations::{decode_cursor, encode_cursor, page_limit};
 use super::problem::ApiError;
 use crate::domain::{access::Capability, user::UserStatus};
@@ -77,20 +77,17 @@ pub async fn create(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageUsers, req.path()).await?;
-    idempotent(&state, &caller, &req, &body, || async {
-        let u: UserIn = parse_json(&body)?;
-        let person = people::NewPerson {
-            login_id: u.login_id,
-            given_name: u.given_name,
-            family_name: u.family_name,
-            display_name: u.display_name,
-            external_id: u.external_id,
-            custom_attributes: u.custom_attributes,
-        };
-        let id = people::create_user(&state, &caller.actor, &caller.access, person).await?;
-        Ok((StatusCode::CREATED, user_json(&state, &caller.access, id).await?))
-    })
-    .await
+    let u: UserIn = parse_json(&body)?;
+    let person = people::NewPerson {
+        login_id: u.login_id,
+        given_name: u.given_name,
+        family_name: u.family_name,
+        display_name: u.display_name,
+        external_id: u.external_id,
+        custom_attributes: u.custom_attributes,
+    };
+    let id = people::create_user(&state, &caller.actor, &caller.access, person).await?;
+    Ok(json_response(StatusCode::CREATED, &user_json(&state, &caller.access, id).await?))
 }
 
 pub async fn get(
@@ -204,13 +201,10 @@ pub async fn add_login_id(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageUsers, req.path()).await?;
-    idempotent(&state, &caller, &req, &body, || async {
-        let id = visible(&state, &caller, &id).await?;
-        let input: LoginIdIn = parse_json(&body)?;
-        people::add_login_id(&state, &caller.actor, &caller.access, id, &input.login_id).await?;
-        Ok((StatusCode::OK, user_json(&state, &caller.access, id).await?))
-    })
-    .await
+    let id = visible(&state, &caller, &id).await?;
+    let input: LoginIdIn = parse_json(&body)?;
+    people::add_login_id(&state, &caller.actor, &caller.access, id, &input.login_id).await?;
+    Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
 }
 
 pub async fn remove_login_id(
@@ -266,19 +260,16 @@ pub async fn add_tenant(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageUsers, req.path()).await?;
-    idempotent(&state, &caller, &req, &body, || async {
-        let id = visible(&state, &caller, &id).await?;
-        let input: TenantIn = parse_json(&body)?;
-        let mut m = people::memberships_of(&state, id).await?;
-        if !m.tenants.contains(&input.tenant_id) {
-            m.tenants.push(input.tenant_id);
-        }
-        m.tenant_roles.retain(|(t, _)| *t != input.tenant_id);
-        m.tenant_roles.extend(input.roles.into_iter().map(|r| (input.tenant_id, r)));
-        people::set_memberships(&state, &caller.actor, &caller.access, id, m).await?;
-        Ok((StatusCode::OK, user_json(&state, &caller.access, id).await?))
-    })
-    .await
+    let id = visible(&state, &caller, &id).await?;
+    let input: TenantIn = parse_json(&body)?;
+    let mut m = people::memberships_of(&state, id).await?;
+    if !m.tenants.contains(&input.tenant_id) {
+        m.tenants.push(input.tenant_id);
+    }
+    m.tenant_roles.retain(|(t, _)| *t != input.tenant_id);
+    m.tenant_roles.extend(input.roles.into_iter().map(|r| (input.tenant_id, r)));
+    people::set_memberships(&state, &caller.actor, &caller.access, id, m).await?;
+    Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
 }
 
 pub async fn remove_tenant(
