@@ -161,7 +161,8 @@ async fn every_problem_carries_a_documented_code_and_every_field_error_too() {
         ("GET", "/api/v1/nothing", &key, None, 404, "no_such_endpoint"),
         ("PUT", "/api/v1/invitations", &key, None, 405, "method_not_allowed"),
         ("POST", "/api/v1/invitations", &key, Some(json!({ "login_id": 5 })), 400, "invalid_json"),
-        ("GET", "/api/v1/users?limit=x", &key, None, 400, "bad_request"),
+        ("GET", "/api/v1/users?limit=x", &key, None, 422, "validation_failed"),
+        ("GET", "/api/v1/users?tenant=not-a-uuid", &key, None, 400, "bad_request"),
         ("POST", &revoke, &key, None, 409, "conflict.refused"),
         ("POST", "/api/v1/invitations", &key, Some(json!({ "login_id": "nope" })), 422, "validation_failed"),
     ];
