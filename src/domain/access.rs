@@ -129,11 +129,92 @@ impl Access {
         }
     }
 
-    /// May this person edit, deactivate or delete someone holding `target`?
-    /// Secondary admins may not touch admins.
-    pub fn can_manage(&self, target: &Access) -> bool {
-        // Holding admin for one tenant still makes the target an admin.
-        self.can(Capability::ManageUsers) && (self.is_admin() || target.console != Some(ConsoleRole::Admin))
+    /// May this person make `change` to `person`? The one rule for every
+    /// edit, activation, deactivation, deletion and sign-out, console and
+    /// API alike:
+    /// - it takes the capability to manage users;
+    /// - project-wide staff: an admin manages anyone, a secondary admin
+    ///   anyone who holds admin nowhere;
+    /// - tenant-scoped staff manage only people who hold no project-wide
+    ///   console role (and no admin role anywhere) and whose console role in
+    ///   the staff member's tenant is lower than their own;
+    /// - what a person is everywhere (names, attributes, login IDs, status,
+    ///   sessions, the account itself) is changed by tenant-scoped staff only
+    ///   when the person belongs to no other tenant; their membership and
+    ///   roles in the staff member's tenant always may be.
+    pub fn may_change(&self, person: &Person, change: Change) -> Result<(), Denied> {
+        if !self.can(Capability::ManageUsers) {
+            return Err(Denied::Role);
+        }
+        let holds_admin = person.grants.iter().any(|(r, _)| ConsoleRole::parse(r) == Some(ConsoleRole::Admin));
+        let outranked = match self.tenant_scope {
+            None => self.is_admin() || !holds_admin,
+            Some(t) => {
+                let project_wide =
+                    person.grants.iter().any(|(r, tenant)| tenant.is_none() && ConsoleRole::parse(r).is_some());
+                let here = person
+                    .grants
+                    .iter()
+                    .filter(|(_, tenant)| *tenant == Some(t))
+                    .filter_map(|(r, _)| ConsoleRole::parse(r))
+                    .max();
+                !project_wide && (self.console == Some(ConsoleRole::Admin) || !holds_admin) && here < self.console
+            }
+        };
+        if !outranked {
+            return Err(Denied::Rank);
+        }
+        let elsewhere = self.tenant_scope.is_some_and(|t| person.tenants.iter().any(|other| *other != t));
+        if change == Change::Account && elsewhere {
+            return Err(Denied::OtherTenants);
+        }
+        Ok(())
+    }
+}
+
+/// What the access rules need to know about the person acted on.
+#[derive(Clone, Debug, Default)]
+pub struct Person {
+    /// Every role they hold: (role, tenant or None for project-wide).
+    pub grants: Vec<(String, Option<Uuid>)>,
+    /// Every tenant they belong to: memberships and live invitations.
+    pub tenants: Vec<Uuid>,
+}
+
+/// What a change to a person touches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Their membership and roles in the acting staff member's tenant
+    /// (project-wide staff: any tenant).
+    Membership,
+    /// What they are everywhere: names, custom attributes, login IDs,
+    /// activation, sessions, the account itself.
+    Account,
+}
+
+/// Why [`Access::may_change`] said no.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Denied {
+    /// The role does not manage users at all.
+    Role,
+    /// The person holds a console role this role may not manage.
+    Rank,
+    /// The person also belongs to another tenant: only project-wide staff
+    /// change what they are everywhere.
+    OtherTenants,
+}
+
+impl Denied {
+    /// Completes "Your role does not allow …" (and the API's "This API
+    /// key's role does not allow …").
+    pub fn what(self) -> &'static str {
+        match self {
+            Self::Role => "managing users",
+            Self::Rank => "managing someone who holds this console role",
+            Self::OtherTenants => {
+                "changing or deleting someone who also belongs to other tenants; remove them from your tenant instead"
+            }
+        }
     }
 }
 
@@ -184,11 +265,49 @@ mod tests {
         assert!(Access::from_roles(["admin"]).covers(&[]));
     }
 
+    fn person(grants: &[(&str, Option<Uuid>)], tenants: &[Uuid]) -> Person {
+        Person { grants: grants.iter().map(|(r, t)| (r.to_string(), *t)).collect(), tenants: tenants.to_vec() }
+    }
+
     #[test]
-    fn secondary_admins_cannot_manage_admins() {
-        assert!(!of("secondary_admin").can_manage(&of("admin")));
-        assert!(of("secondary_admin").can_manage(&of("user_invite")));
-        assert!(of("admin").can_manage(&of("admin")));
-        assert!(!of("user_invite").can_manage(&of("user_invite")));
+    fn project_wide_secondary_admins_manage_everyone_but_admins() {
+        let t = Uuid::new_v4();
+        let second = of("secondary_admin");
+        assert_eq!(second.may_change(&person(&[("admin", None)], &[]), Change::Account), Err(Denied::Rank));
+        assert_eq!(second.may_change(&person(&[("admin", Some(t))], &[t]), Change::Account), Err(Denied::Rank));
+        assert_eq!(second.may_change(&person(&[("user_invite", None)], &[t]), Change::Account), Ok(()));
+        assert_eq!(of("admin").may_change(&person(&[("admin", None)], &[]), Change::Account), Ok(()));
+        assert_eq!(of("user_invite").may_change(&person(&[], &[]), Change::Account), Err(Denied::Role));
+    }
+
+    #[test]
+    fn tenant_staff_manage_only_people_ranked_below_them_in_their_tenant_with_no_project_wide_role() {
+        let (acme, globex) = (Uuid::new_v4(), Uuid::new_v4());
+        let lead = Access::from_grants(&[("secondary_admin".into(), Some(acme))]);
+        let boss = Access::from_grants(&[("admin".into(), Some(acme))]);
+        let cases = [
+            (person(&[], &[acme]), Ok(()), Ok(())),
+            (person(&[("user_invite", Some(acme))], &[acme]), Ok(()), Ok(())),
+            (person(&[("secondary_admin", Some(acme))], &[acme]), Err(Denied::Rank), Ok(())),
+            (person(&[("admin", Some(acme))], &[acme]), Err(Denied::Rank), Err(Denied::Rank)),
+            (person(&[("user_invite", None)], &[acme]), Err(Denied::Rank), Err(Denied::Rank)),
+            (person(&[("secondary_admin", None)], &[acme]), Err(Denied::Rank), Err(Denied::Rank)),
+            (person(&[("admin", Some(globex))], &[acme, globex]), Err(Denied::Rank), Err(Denied::OtherTenants)),
+            (person(&[("editor", None)], &[acme]), Ok(()), Ok(())),
+        ];
+        for (who, by_lead, by_boss) in cases {
+            assert_eq!(lead.may_change(&who, Change::Account), by_lead, "lead: {who:?}");
+            assert_eq!(boss.may_change(&who, Change::Account), by_boss, "boss: {who:?}");
+        }
+    }
+
+    #[test]
+    fn tenant_staff_change_a_shared_person_only_within_their_tenant() {
+        let (acme, globex) = (Uuid::new_v4(), Uuid::new_v4());
+        let lead = Access::from_grants(&[("secondary_admin".into(), Some(acme))]);
+        let shared = person(&[("user_invite", Some(globex))], &[acme, globex]);
+        assert_eq!(lead.may_change(&shared, Change::Account), Err(Denied::OtherTenants));
+        assert_eq!(lead.may_change(&shared, Change::Membership), Ok(()));
+        assert_eq!(of("secondary_admin").may_change(&shared, Change::Account), Ok(()), "project-wide staff may");
     }
 }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{FieldError, ServiceError};
 use crate::domain::{
-    access::Access,
+    access::{Access, Change, Person},
     login_id::LoginId,
     password,
     token::{Token, hash_token, looks_like_token},
@@ -15,7 +15,7 @@ use crate::domain::{
 };
 use crate::state::AppState;
 use crate::store::{
-    Conn, audit, audit::Actor, is_unique_violation, roles, secrets, sessions, settings, tenants, users, users::User,
+    Conn, Tx, audit, audit::Actor, is_unique_violation, roles, secrets, sessions, settings, tenants, users, users::User,
 };
 
 /// When no admin exists, make a one-time setup link (replacing any older
@@ -176,9 +176,41 @@ pub async fn ensure_visible(c: &mut Conn<'_>, access: &Access, user_id: Uuid) ->
     }
 }
 
+/// What the access rules need to know about a person: their roles and
+/// every tenant they belong to.
+pub async fn person_of(c: &mut Conn<'_>, user_id: Uuid) -> anyhow::Result<Person> {
+    Ok(Person { grants: users::role_grants_of(c, user_id).await?, tenants: users::tenants_of(c, user_id).await? })
+}
+
+/// Start the transaction of a `change` to a person, with the person, once
+/// [`Access::may_change`] allows it. Every path that edits, activates,
+/// deactivates, deletes or signs someone out begins here. A refusal is
+/// recorded in the audit log (nothing else has been written yet).
+pub async fn begin_change(
+    state: &AppState,
+    actor: &Actor,
+    access: &Access,
+    user_id: Uuid,
+    change: Change,
+) -> Result<(Tx, User, Person), ServiceError> {
+    let mut tx = state.db.begin().await?;
+    let mut c = tx.conn();
+    ensure_visible(&mut c, access, user_id).await?;
+    let user = users::find(&mut c, user_id).await?.ok_or(ServiceError::NotFound)?;
+    let person = person_of(&mut c, user_id).await?;
+    if let Err(denied) = access.may_change(&person, change) {
+        let details = json!({ "capability": "manage_users", "refused": denied.what() });
+        audit::record(&mut c, actor, "access.denied", &user.login_id, access.tenant_scope, details).await?;
+        tx.commit().await?;
+        return Err(ServiceError::Forbidden(denied.what().into()));
+    }
+    Ok((tx, user, person))
+}
+
 /// Deactivate (`active = false`) or activate a user. Activating someone
 /// still invited does what accepting would: every pending invitation and
-/// link of theirs dies.
+/// link of theirs dies. The audit entry names every tenant the person
+/// belongs to, so each tenant's scoped viewers see it.
 pub async fn set_active(
     state: &AppState,
     actor: &Actor,
@@ -187,14 +219,8 @@ pub async fn set_active(
     active: bool,
 ) -> Result<(), ServiceError> {
     let now = Utc::now();
-    let mut tx = state.db.begin().await?;
+    let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Account).await?;
     let mut c = tx.conn();
-    ensure_visible(&mut c, access, user_id).await?;
-    let user = users::find(&mut c, user_id).await?.ok_or(ServiceError::NotFound)?;
-    let target = access_of(&mut c, user_id).await?;
-    if !access.can_manage(&target) {
-        return Err(ServiceError::Forbidden("manage this user".into()));
-    }
     if actor.user_id == Some(user_id) && !active {
         return Err(ServiceError::Refused("You cannot deactivate yourself.".into()));
     }
@@ -210,7 +236,7 @@ pub async fn set_active(
     if !active {
         sessions::delete_for_user(&mut c, user_id).await?;
     }
-    audit::record(&mut c, actor, action, &user.login_id, None, json!({})).await?;
+    audit::record_in_tenants(&mut c, actor, action, &user.login_id, &person.tenants, json!({})).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -219,7 +219,7 @@ impl Planner<'_> {
                 }
                 Err(ServiceError::Invalid(errors)) => {
                     let e = &errors[0];
-                    result.kind = if e.message == invitations::ALREADY_ACTIVE {
+                    result.kind = if e.message.starts_with(invitations::ALREADY_ACTIVE) {
                         Kind::SkippedActive
                     } else if e.message.contains(invitations::DOMAIN_REFUSED) {
                         Kind::DomainNotAllowed

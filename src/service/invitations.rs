@@ -47,6 +47,23 @@ pub struct Created {
 
 pub const TEMPLATE_KEYS: [&str; 1] = ["invite"];
 pub const ALREADY_ACTIVE: &str = "This person already has an account";
+
+/// The refusal for a login ID that already has an account. A tenant-scoped
+/// inviter gets the same words whether the account is in their tenant
+/// (which they can see) or only in another one (which they may not learn),
+/// with what they can do about either.
+fn already_has_account(access: &Access) -> ServiceError {
+    let message = match access.tenant_scope {
+        None => ALREADY_ACTIVE.to_string(),
+        Some(_) => format!(
+            "{ALREADY_ACTIVE}, so they cannot be invited. Find them under Users; if they are not listed there, \
+             a project-wide admin can add them to your tenant"
+        ),
+    };
+    // One code for both cases too, so a program learns no more than a person.
+    ServiceError::field_code("login_id", super::codes::ALREADY_ACTIVE, message)
+}
+
 /// Part of the message when a tenant's email-domain allow-list refuses.
 pub const DOMAIN_REFUSED: &str = " only accepts email addresses at ";
 
@@ -97,17 +114,14 @@ pub async fn assess(
     }
     match users::find_by_login_id(c, req.login_id.as_str()).await? {
         None => Ok(Verdict::Invite { existing_user: None }),
-        // Someone outside a scoped inviter's tenant is refused without
-        // saying whether they exist.
+        // Someone outside a scoped inviter's tenant is refused exactly as
+        // someone in it who already has an account: nothing tells the two
+        // apart.
         Some(user) if access.tenant_scope.is_some() && ensure_visible(c, access, user.id).await.is_err() => {
-            Err(ServiceError::field_code(
-                "login_id",
-                super::codes::LOGIN_ID_TAKEN,
-                "This login ID cannot be invited from your tenant",
-            ))
+            Err(already_has_account(access))
         }
         Some(user) if matches!(user.status, UserStatus::Active | UserStatus::Disabled) => {
-            Err(ServiceError::field_code("login_id", super::codes::ALREADY_ACTIVE, ALREADY_ACTIVE))
+            Err(already_has_account(access))
         }
         Some(user) => match invitations::latest_for_user(c, user.id).await? {
             Some(live) if !live.status.is_final() => {

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod invitations;
 pub mod invitee;
 pub mod people;
+pub mod tenancy;
 pub mod webhooks;
 
 use crate::domain::invitation::Refusal;

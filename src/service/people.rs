@@ -8,26 +8,18 @@ use uuid::Uuid;
 
 use super::{
     ServiceError,
-    accounts::{access_of, ensure_visible, set_active},
+    accounts::{begin_change, ensure_visible, set_active},
     invitations,
 };
-use crate::domain::{access::Access, login_id::LoginId};
+use crate::domain::{
+    access::{Access, Change},
+    login_id::LoginId,
+};
 use crate::state::AppState;
 use crate::store::{
-    Conn, audit, audit::Actor, invitations as inv_store, is_unique_violation, sessions, users, users::Attributes,
+    audit, audit::Actor, invitations as inv_store, is_unique_violation, sessions, users, users::Attributes,
     users::Profile,
 };
-
-/// Load the user if the viewer may act on them: visible in their scope,
-/// and (for changes) manageable by their role.
-async fn target(c: &mut Conn<'_>, access: &Access, user_id: Uuid, change: bool) -> Result<users::User, ServiceError> {
-    ensure_visible(c, access, user_id).await?;
-    let user = users::find(c, user_id).await?.ok_or(ServiceError::NotFound)?;
-    if change && !access.can_manage(&access_of(c, user_id).await?) {
-        return Err(ServiceError::Forbidden("manage this user".into()));
-    }
-    Ok(user)
-}
 
 pub struct ProfileInput {
     pub given_name: String,
@@ -58,9 +50,8 @@ pub async fn update_profile(
     if !errors.is_empty() {
         return Err(ServiceError::Invalid(errors));
     }
-    let mut tx = state.db.begin().await?;
+    let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Account).await?;
     let mut c = tx.conn();
-    let user = target(&mut c, access, user_id, true).await?;
     let external = p.external_id.trim();
     let profile = Profile {
         given_name: p.given_name.trim(),
@@ -70,8 +61,15 @@ pub async fn update_profile(
         custom_attributes: &p.custom_attributes,
     };
     users::update_profile(&mut c, user_id, &profile, Utc::now()).await?;
-    audit::record(&mut c, actor, "user.updated", &user.login_id, access.tenant_scope, json!({ "fields": "profile" }))
-        .await?;
+    audit::record_in_tenants(
+        &mut c,
+        actor,
+        "user.updated",
+        &user.login_id,
+        &person.tenants,
+        json!({ "fields": "profile" }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -84,9 +82,8 @@ pub async fn add_login_id(
     raw: &str,
 ) -> Result<(), ServiceError> {
     let login = LoginId::parse(raw).map_err(|m| ServiceError::field_code("login_id", LoginId::problem_code(raw), m))?;
-    let mut tx = state.db.begin().await?;
+    let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Account).await?;
     let mut c = tx.conn();
-    let user = target(&mut c, access, user_id, true).await?;
     match users::add_login_id(&mut c, user_id, &login, Utc::now()).await {
         Ok(()) => {}
         // A scoped caller is not told whether someone elsewhere has it.
@@ -106,12 +103,12 @@ pub async fn add_login_id(
         }
         Err(e) => return Err(e.into()),
     }
-    audit::record(
+    audit::record_in_tenants(
         &mut c,
         actor,
         "user.login_id_added",
         &user.login_id,
-        access.tenant_scope,
+        &person.tenants,
         json!({ "login_id": login.as_str() }),
     )
     .await?;
@@ -126,9 +123,8 @@ pub async fn remove_login_id(
     user_id: Uuid,
     value: &str,
 ) -> Result<(), ServiceError> {
-    let mut tx = state.db.begin().await?;
+    let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Account).await?;
     let mut c = tx.conn();
-    let user = target(&mut c, access, user_id, true).await?;
     let ids = users::login_ids_of(&mut c, user_id).await?;
     if !ids.iter().any(|v| v == value) {
         return Err(ServiceError::NotFound);
@@ -139,13 +135,44 @@ pub async fn remove_login_id(
         ));
     }
     users::remove_login_id(&mut c, user_id, value).await?;
-    audit::record(
+    audit::record_in_tenants(
         &mut c,
         actor,
         "user.login_id_removed",
         &user.login_id,
-        access.tenant_scope,
+        &person.tenants,
         json!({ "login_id": value }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Make one of the person's login IDs their primary one: the one their
+/// page, the users table and the API name.
+pub async fn make_primary(
+    state: &AppState,
+    actor: &Actor,
+    access: &Access,
+    user_id: Uuid,
+    raw: &str,
+) -> Result<(), ServiceError> {
+    let login = LoginId::parse(raw).map_err(|m| ServiceError::field("login_id", m))?;
+    let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Account).await?;
+    let mut c = tx.conn();
+    if user.login_id == login.as_str() {
+        return Ok(());
+    }
+    if !users::set_primary_login_id(&mut c, user_id, login.as_str()).await? {
+        return Err(ServiceError::field("login_id", "This is not one of their login IDs"));
+    }
+    audit::record_in_tenants(
+        &mut c,
+        actor,
+        "user.primary_login_id_changed",
+        login.as_str(),
+        &person.tenants,
+        json!({ "login_id": login.as_str(), "was": user.login_id }),
     )
     .await?;
     tx.commit().await?;
@@ -167,9 +194,8 @@ pub async fn set_memberships(
     user_id: Uuid,
     want: Memberships,
 ) -> Result<(), ServiceError> {
-    let mut tx = state.db.begin().await?;
+    let (mut tx, user, _) = begin_change(state, actor, access, user_id, Change::Membership).await?;
     let mut c = tx.conn();
-    let user = target(&mut c, access, user_id, true).await?;
     let catalog = super::catalog::Catalog::load(&mut c).await?;
     for role in want.roles.iter().chain(want.tenant_roles.iter().map(|(_, r)| r)) {
         if !catalog.roles.contains_key(role) {
@@ -247,16 +273,15 @@ pub async fn log_out_everywhere(
     access: &Access,
     user_id: Uuid,
 ) -> Result<u64, ServiceError> {
-    let mut tx = state.db.begin().await?;
+    let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Account).await?;
     let mut c = tx.conn();
-    let user = target(&mut c, access, user_id, true).await?;
     let n = sessions::delete_for_user(&mut c, user_id).await?;
-    audit::record(
+    audit::record_in_tenants(
         &mut c,
         actor,
         "user.sessions_revoked",
         &user.login_id,
-        access.tenant_scope,
+        &person.tenants,
         json!({ "sessions": n }),
     )
     .await?;
@@ -265,6 +290,8 @@ pub async fn log_out_everywhere(
 }
 
 /// Delete a user for good: their sessions and pending invitations go too.
+/// Tenant-scoped staff delete only people who belong to no other tenant
+/// (see [`super::tenancy::remove_from_tenant`] for the others).
 pub async fn delete_user(
     state: &AppState,
     actor: &Actor,
@@ -274,13 +301,19 @@ pub async fn delete_user(
     if actor.user_id == Some(user_id) {
         return Err(ServiceError::Refused("You cannot delete yourself.".into()));
     }
-    let mut tx = state.db.begin().await?;
+    let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Account).await?;
     let mut c = tx.conn();
-    let user = target(&mut c, access, user_id, true).await?;
     sessions::delete_for_user(&mut c, user_id).await?;
     users::delete(&mut c, user_id).await?;
-    audit::record(&mut c, actor, "user.deleted", &user.login_id, access.tenant_scope, json!({ "user_id": user_id }))
-        .await?;
+    audit::record_in_tenants(
+        &mut c,
+        actor,
+        "user.deleted",
+        &user.login_id,
+        &person.tenants,
+        json!({ "user_id": user_id }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(user.login_id)
 }

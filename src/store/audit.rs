@@ -53,10 +53,26 @@ pub async fn record(
     tenant_id: Option<Uuid>,
     details: serde_json::Value,
 ) -> anyhow::Result<()> {
+    record_in_tenants(c, actor, action, target, tenant_id.as_slice(), details).await
+}
+
+/// Record an entry that concerns every one of `tenants` (a person who
+/// belongs to several): each tenant's scoped viewers see it. Webhooks get
+/// one event, naming the first tenant.
+pub async fn record_in_tenants(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    action: &str,
+    target: &str,
+    tenants: &[Uuid],
+    details: serde_json::Value,
+) -> anyhow::Result<()> {
+    let id = Uuid::new_v4();
+    let tenant_id = tenants.first().copied();
     let sql = "INSERT INTO audit_log (id, at, actor_id, actor, action, target, tenant_id, ip, user_agent, details)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
     on_conn!(c, c => sqlx::query(sql)
-        .bind(Uuid::new_v4())
+        .bind(id)
         .bind(Utc::now())
         .bind(actor.user_id)
         .bind(&actor.label)
@@ -69,6 +85,13 @@ pub async fn record(
         .execute(c)
         .await.map(|r| r.rows_affected()))
     .context("writing audit entry")?;
+    if tenants.len() > 1 {
+        for t in tenants {
+            let sql = "INSERT INTO audit_log_tenants (audit_id, tenant_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+            on_conn!(c, c => sqlx::query(sql).bind(id).bind(*t).execute(c).await.map(|r| r.rows_affected()))
+                .context("writing audit entry tenants")?;
+        }
+    }
     queue_webhook(c, action, target, tenant_id, &details).await
 }
 
@@ -144,7 +167,10 @@ fn where_clause(f: &Filter) -> (String, Vec<Arg>) {
         add("LOWER(target) LIKE ? ESCAPE '\\'", Arg::Text(super::user_list::like_pattern(t)));
     }
     if let Some(t) = f.tenant {
-        add("tenant_id = ?", Arg::Id(t));
+        add(
+            "(tenant_id = ? OR EXISTS (SELECT 1 FROM audit_log_tenants x WHERE x.audit_id = audit_log.id AND x.tenant_id = ?))",
+            Arg::Id(t),
+        );
     }
     if let Some(t) = f.from {
         add("at >= ?", Arg::Time(t));
@@ -168,8 +194,14 @@ pub async fn list(c: &mut Conn<'_>, f: &Filter, offset: i64, limit: i64) -> anyh
     let sql = format!(
         "SELECT at, actor, action, target, tenant_id, ip, user_agent, details FROM audit_log {filter} ORDER BY at DESC LIMIT ${l} OFFSET ${o}"
     );
-    let rows = on_conn!(c, c => bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &args).fetch_all(c).await)
-        .context("reading audit log")?;
+    let mut rows: Vec<Entry> =
+        on_conn!(c, c => bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &args).fetch_all(c).await)
+            .context("reading audit log")?;
+    // Listed for one tenant, an entry about several shows that tenant
+    // (not the first one, which may be another tenant's).
+    if let Some(t) = f.tenant {
+        rows.iter_mut().for_each(|e| e.tenant_id = Some(t));
+    }
     Ok((rows, total))
 }
 

@@ -200,26 +200,31 @@ pub async fn list(c: &mut Conn<'_>, q: &ListQuery) -> anyhow::Result<(Vec<Listed
     let ids: Vec<Uuid> =
         on_conn!(c, c => bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(ids_sql)), &args).fetch_all(c).await)
             .context("listing user ids")?;
-    let mut rows = details(c, &ids).await?;
+    let mut rows = details(c, &ids, q.scope).await?;
     // Keep the page's order.
     rows.sort_by_key(|r| ids.iter().position(|id| *id == r.id));
     Ok((rows, total))
 }
 
-/// The table's columns for these users.
-pub async fn details(c: &mut Conn<'_>, ids: &[Uuid]) -> anyhow::Result<Vec<Listed>> {
+/// The table's columns for these users. A tenant-scoped viewer (`scope`)
+/// sees the latest invitation into their tenant and who made it, never
+/// another tenant's.
+pub async fn details(c: &mut Conn<'_>, ids: &[Uuid], scope: Option<Uuid>) -> anyhow::Result<Vec<Listed>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let s = ids.len() + 1;
     let sql = format!(
         "SELECT u.id, u.primary_login_id AS login_id, u.given_name, u.family_name, u.display_name, u.status,
-            COALESCE((SELECT x.primary_login_id FROM users x WHERE x.id = u.invited_by),
+            COALESCE((SELECT x.primary_login_id FROM users x
+                WHERE x.id = CASE WHEN ${s} IS NULL THEN u.invited_by ELSE i.invited_by END),
                 (SELECT 'API key: ' || k.name FROM api_keys k WHERE k.id = i.invited_by_api_key)) AS invited_by_login,
             u.created_at, u.last_login_at, i.resent_count, i.status AS invitation_status,
             i.expires_at AS invitation_expires_at, i.id AS invitation_id
          FROM users u
-         LEFT JOIN invitations i ON i.id = (SELECT id FROM invitations WHERE user_id = u.id ORDER BY created_at DESC LIMIT 1)
+         LEFT JOIN invitations i ON i.id = (SELECT id FROM invitations WHERE user_id = u.id
+             AND (${s} IS NULL OR tenant_id = ${s}) ORDER BY created_at DESC LIMIT 1)
          WHERE u.id IN ({})",
         placeholders.join(", ")
     );
@@ -228,7 +233,7 @@ pub async fn details(c: &mut Conn<'_>, ids: &[Uuid]) -> anyhow::Result<Vec<Liste
         for id in ids {
             query = query.bind(*id);
         }
-        query.fetch_all(c).await
+        query.bind(scope).fetch_all(c).await
     })
     .context("reading user rows")?;
     Ok(rows)

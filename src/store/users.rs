@@ -131,9 +131,13 @@ pub async fn find(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<Option<User>> {
     row.map(UserRow::into_domain).transpose()
 }
 
+/// The user who has `login_id` (any of theirs); their primary login ID
+/// is the one the result names.
 #[tracing::instrument(skip(c))]
 pub async fn find_by_login_id(c: &mut Conn<'_>, login_id: &str) -> anyhow::Result<Option<User>> {
-    let sql = format!("{SELECT_USER} WHERE l.value = $1");
+    let sql = format!(
+        "{SELECT_USER} WHERE u.id = (SELECT user_id FROM login_ids WHERE value = $1) AND l.value = u.primary_login_id"
+    );
     let row: Option<UserRow> =
         on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(login_id).fetch_optional(c).await)
             .context("finding user by login ID")?;
@@ -230,7 +234,8 @@ pub async fn admin_exists(c: &mut Conn<'_>) -> anyhow::Result<bool> {
     Ok(n > 0)
 }
 
-/// The denormalized columns the users table sorts and searches on.
+/// The denormalized columns the users table sorts and searches on, and
+/// the primary login ID (the one the heading, the table and the API name).
 pub struct Listing {
     pub primary_login_id: String,
     pub sort_name: String,
@@ -238,8 +243,9 @@ pub struct Listing {
 }
 
 impl Listing {
+    /// `login_ids` starts with the primary one.
     pub fn of(login_ids: &[&str], given: &str, family: &str, display: &str, external_id: Option<&str>) -> Self {
-        let primary_login_id = login_ids.iter().min().map(|s| s.to_string()).unwrap_or_default();
+        let primary_login_id = login_ids.first().map(|s| s.to_string()).unwrap_or_default();
         let name = if display.trim().is_empty() { format!("{given} {family}") } else { display.to_string() };
         let name = name.trim().to_lowercase();
         let sort_name = if name.is_empty() { primary_login_id.clone() } else { name };
@@ -250,12 +256,19 @@ impl Listing {
     }
 }
 
-/// Recompute the listing columns after names or login IDs change.
+/// Recompute the listing columns after names or login IDs change. The
+/// primary login ID stays until someone chooses another; when it is
+/// removed, the oldest remaining one takes its place.
 pub async fn refresh_listing(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<()> {
-    let logins: Vec<String> = on_conn!(c, c => sqlx::query_scalar("SELECT value FROM login_ids WHERE user_id = $1").bind(id).fetch_all(c).await)?;
-    let row: Option<(String, String, String, Option<String>)> = on_conn!(c, c => sqlx::query_as(
-        "SELECT given_name, family_name, display_name, external_id FROM users WHERE id = $1").bind(id).fetch_optional(c).await)?;
-    let Some((given, family, display, external)) = row else { return Ok(()) };
+    let mut logins: Vec<String> = on_conn!(c, c => sqlx::query_scalar(
+        "SELECT value FROM login_ids WHERE user_id = $1 ORDER BY created_at, value").bind(id).fetch_all(c).await)?;
+    let row: Option<(String, String, String, Option<String>, String)> = on_conn!(c, c => sqlx::query_as(
+        "SELECT given_name, family_name, display_name, external_id, primary_login_id FROM users WHERE id = $1").bind(id).fetch_optional(c).await)?;
+    let Some((given, family, display, external, primary)) = row else { return Ok(()) };
+    if let Some(at) = logins.iter().position(|l| *l == primary) {
+        let current = logins.remove(at);
+        logins.insert(0, current);
+    }
     let refs: Vec<&str> = logins.iter().map(String::as_str).collect();
     let l = Listing::of(&refs, &given, &family, &display, external.as_deref());
     let sql = "UPDATE users SET primary_login_id = $1, sort_name = $2, search_text = $3 WHERE id = $4";
@@ -300,6 +313,17 @@ pub async fn add_login_id(c: &mut Conn<'_>, id: Uuid, login: &LoginId, now: Date
     let sql = "INSERT INTO login_ids (value, user_id, kind, created_at) VALUES ($1, $2, $3, $4)";
     on_conn!(c, c => sqlx::query(sql).bind(login.as_str()).bind(id).bind(login.kind()).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
     refresh_listing(c, id).await
+}
+
+/// Make `value`, one of the user's login IDs, their primary one; false if
+/// it is not theirs.
+pub async fn set_primary_login_id(c: &mut Conn<'_>, id: Uuid, value: &str) -> anyhow::Result<bool> {
+    let sql = "UPDATE users SET primary_login_id = $1
+               WHERE id = $2 AND EXISTS (SELECT 1 FROM login_ids WHERE user_id = $2 AND value = $1)";
+    let n = on_conn!(c, c => sqlx::query(sql).bind(value).bind(id).execute(c).await.map(|r| r.rows_affected()))
+        .context("choosing the primary login ID")?;
+    refresh_listing(c, id).await?;
+    Ok(n == 1)
 }
 
 pub async fn remove_login_id(c: &mut Conn<'_>, id: Uuid, value: &str) -> anyhow::Result<bool> {
@@ -350,6 +374,15 @@ pub async fn belongs_to_tenant(c: &mut Conn<'_>, id: Uuid, tenant: Uuid) -> anyh
     let n: i64 = on_conn!(c, c => sqlx::query_scalar(sql).bind(id).bind(tenant).fetch_one(c).await)
         .context("checking tenant")?;
     Ok(n > 0)
+}
+
+/// Every tenant the user belongs to: memberships, and tenants they have a
+/// live invitation into (as [`belongs_to_tenant`] counts them).
+pub async fn tenants_of(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<Vec<Uuid>> {
+    let sql = "SELECT tenant_id FROM user_tenants WHERE user_id = $1
+               UNION SELECT tenant_id FROM invitations
+                     WHERE user_id = $1 AND tenant_id IS NOT NULL AND status IN ('pending', 'expired')";
+    on_conn!(c, c => sqlx::query_scalar(sql).bind(id).fetch_all(c).await).context("reading the tenants of a user")
 }
 
 /// Delete a user; login IDs, roles, tenants, invitations and links go with

@@ -10,6 +10,7 @@ mod hardening_logs;
 mod hardening_csv;
 mod hardening_input;
 mod hardening_api;
+mod hardening_scope;
 mod helpers;
 mod invitations;
 mod invitee;

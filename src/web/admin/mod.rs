@@ -9,6 +9,7 @@ pub mod invitations_list;
 pub mod invite;
 pub mod mailbox;
 pub mod settings;
+pub mod user_delete;
 pub mod user_detail;
 pub mod users;
 
@@ -28,8 +29,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/users/{id}/login-ids/remove", web::post().to(user_detail::remove_login_id))
         .route("/admin/users/{id}/roles", web::post().to(user_detail::save_roles))
         .route("/admin/users/{id}/logout-all", web::post().to(user_detail::log_out_everywhere))
-        .route("/admin/users/{id}/delete", web::get().to(user_detail::delete_form))
-        .route("/admin/users/{id}/delete", web::post().to(user_detail::delete_user))
+        .route("/admin/users/{id}/login-ids/primary", web::post().to(user_detail::make_primary))
+        .route("/admin/users/{id}/delete", web::get().to(user_delete::delete_form))
+        .route("/admin/users/{id}/delete", web::post().to(user_delete::delete_user))
+        .route("/admin/users/{id}/remove-from-tenant", web::post().to(user_delete::remove_from_tenant))
         .route("/admin/users/{id}/deactivate", web::post().to(users::deactivate_user))
         .route("/admin/users/{id}/activate", web::post().to(users::activate_user))
         .route("/admin/invitations", web::get().to(invitations_list::list_invitations))

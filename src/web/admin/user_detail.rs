@@ -8,7 +8,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::parse_id;
-use crate::domain::{access::Capability, user::UserStatus};
+use crate::domain::{
+    access::{Change, Denied},
+    user::UserStatus,
+};
 use crate::service::{ServiceError, accounts, catalog::Catalog, people, show_time};
 use crate::state::AppState;
 use crate::store::{invitations, users, users::Attributes};
@@ -59,7 +62,14 @@ pub struct DetailPage {
     pub status_label: &'static str,
     pub created: String,
     pub last_login: String,
+    /// May edit what the person is everywhere: attributes, login IDs,
+    /// activation, sessions, deletion.
     pub can_manage: bool,
+    /// May edit their roles and tenants (in the viewer's scope).
+    pub can_edit_roles: bool,
+    /// A tenant-scoped viewer's tenant (id, name), when the person also
+    /// belongs elsewhere: removing them from it replaces Delete.
+    pub remove_from: Option<(String, String)>,
     pub invitation_id: String,
     pub invitation_live: bool,
     pub v: ProfileValues,
@@ -84,13 +94,23 @@ async fn detail(
     let mut c = pooled.conn();
     accounts::ensure_visible(&mut c, &g.access, id).await?;
     let user = users::find(&mut c, id).await?.ok_or(AppError::NotFound)?;
-    let target = accounts::access_of(&mut c, id).await?;
-    let can_manage = g.access.can_manage(&target);
-    let grants = users::role_grants_of(&mut c, id).await?;
+    let person = accounts::person_of(&mut c, id).await?;
+    let account = g.access.may_change(&person, Change::Account);
+    let can_manage = account.is_ok();
+    let can_edit_roles = g.access.may_change(&person, Change::Membership).is_ok();
+    let grants = &person.grants;
     let member_of = users::tenant_ids_of(&mut c, id).await?;
     let catalog = Catalog::load(&mut c).await?;
+    let remove_from = match (account, g.access.tenant_scope) {
+        (Err(Denied::OtherTenants), Some(t)) if can_edit_roles => {
+            catalog.tenants.get(&t).map(|tenant| (t.to_string(), tenant.name.clone()))
+        }
+        _ => None,
+    };
     let login_ids = users::login_ids_of(&mut c, id).await?;
-    let history_rows = invitations::list_for_user(&mut c, id).await?;
+    // A tenant-scoped viewer sees the invitations into their tenant only.
+    let mut history_rows = invitations::list_for_user(&mut c, id).await?;
+    history_rows.retain(|inv| g.access.tenant_scope.is_none() || inv.tenant_id == g.access.tenant_scope);
     let now = Utc::now();
     let mut history = Vec::new();
     for inv in &history_rows {
@@ -118,7 +138,7 @@ async fn detail(
             value: r.name.clone(),
             label: r.name.clone(),
             checked: grants.contains(&(r.name.clone(), None)),
-            enabled: can_manage && g.access.can_grant(&r.name) && g.access.tenant_scope.is_none(),
+            enabled: can_edit_roles && g.access.can_grant(&r.name) && g.access.tenant_scope.is_none(),
         })
         .collect();
     let mut tenants: Vec<_> = catalog.tenants.values().filter(|t| g.access.covers(&[t.id])).collect();
@@ -130,7 +150,7 @@ async fn detail(
                 value: t.id.to_string(),
                 label: t.name.clone(),
                 checked: member_of.contains(&t.id),
-                enabled: can_manage,
+                enabled: can_edit_roles,
             },
             roles: roles
                 .iter()
@@ -139,7 +159,7 @@ async fn detail(
                     value: format!("{}:{}", t.id, r.name),
                     label: r.name.clone(),
                     checked: grants.contains(&(r.name.clone(), Some(t.id))),
-                    enabled: can_manage && g.access.can_grant(&r.name),
+                    enabled: can_edit_roles && g.access.can_grant(&r.name),
                 })
                 .collect(),
         })
@@ -165,7 +185,9 @@ async fn detail(
         status_label: user.status.label(),
         created: show_time(user.created_at),
         last_login: user.last_login_at.map(show_time).unwrap_or_else(|| "never".into()),
-        can_manage: can_manage && g.access.can(Capability::ManageUsers),
+        can_manage,
+        can_edit_roles,
+        remove_from,
         invitation_id: latest.map(|i| i.id.to_string()).unwrap_or_default(),
         invitation_live,
         v,
@@ -308,6 +330,17 @@ pub async fn remove_login_id(
     after(&state, g, id, result, ("Login ID removed.", "login_id"), Redisplay::default()).await
 }
 
+pub async fn make_primary(
+    state: web::Data<AppState>,
+    g: Guard<ManageUsers>,
+    id: web::Path<String>,
+    form: web::Form<LoginIdForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let result = people::make_primary(&state, &g.actor, &g.access, id, &form.login_id).await;
+    after(&state, g, id, result, ("Primary login ID changed.", "login_id"), Redisplay::default()).await
+}
+
 pub async fn save_roles(
     state: web::Data<AppState>,
     g: Guard<ManageUsers>,
@@ -340,38 +373,4 @@ pub async fn log_out_everywhere(
     let n = people::log_out_everywhere(&state, &g.actor, &g.access, id).await?;
     guard::flash(&g.session, "success", format!("Signed out of {n} session(s)."));
     Ok(see_other(&format!("/admin/users/{id}")))
-}
-
-#[derive(Template)]
-#[template(path = "admin/user_delete.html")]
-pub struct DeletePage {
-    pub page: PageContext,
-    pub id: String,
-    pub login_id: String,
-}
-
-pub async fn delete_form(
-    state: web::Data<AppState>,
-    g: Guard<ManageUsers>,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&id)?;
-    let mut c = state.db.acquire().await?;
-    accounts::ensure_visible(&mut c.conn(), &g.access, id).await?;
-    let user = users::find(&mut c.conn(), id).await?.ok_or(AppError::NotFound)?;
-    render(StatusCode::OK, &DeletePage { page: g.page.clone(), id: id.to_string(), login_id: user.login_id })
-}
-
-pub async fn delete_user(
-    state: web::Data<AppState>,
-    g: Guard<ManageUsers>,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&id)?;
-    match people::delete_user(&state, &g.actor, &g.access, id).await {
-        Ok(login_id) => guard::flash(&g.session, "success", format!("{login_id} was deleted.")),
-        Err(ServiceError::Refused(m)) => guard::flash(&g.session, "error", m),
-        Err(e) => return Err(e.into()),
-    }
-    Ok(see_other("/admin/users"))
 }

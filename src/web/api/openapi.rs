@@ -34,7 +34,8 @@ fn schemas() -> Value {
         "type": "object",
         "required": ["id", "login_ids", "status", "created_at"],
         "properties": {
-            "id": uuid, "login_ids": { "type": "array", "items": { "type": "string" } },
+            "id": uuid, "login_id": { "type": "string", "description": "The primary login ID" },
+            "login_ids": { "type": "array", "items": { "type": "string" } },
             "given_name": { "type": "string" }, "family_name": { "type": "string" }, "display_name": { "type": "string" },
             "external_id": { "type": ["string", "null"] }, "custom_attributes": { "type": "object" },
             "status": { "enum": ["invited", "invite_expired", "active", "disabled"] },
@@ -95,7 +96,8 @@ fn schemas() -> Value {
         },
         "UserPatch": {
             "type": "object", "additionalProperties": false, "description": "Fields left out or null stay as they are.",
-            "properties": { "given_name": { "type": ["string", "null"] }, "family_name": { "type": ["string", "null"] },
+            "properties": { "login_id": { "type": ["string", "null"], "description": "Make this one of the user's login IDs the primary one" },
+                "given_name": { "type": ["string", "null"] }, "family_name": { "type": ["string", "null"] },
                 "display_name": { "type": ["string", "null"] }, "external_id": { "type": ["string", "null"] },
                 "custom_attributes": { "type": ["object", "null"] } }
         },

@@ -11,7 +11,7 @@ use super::caller::{ApiCaller, json_response, optional_param, parse_json};
 use super::invitations::{decode_cursor, encode_cursor, page_limit};
 use super::problem::ApiError;
 use crate::domain::{access::Capability, user::UserStatus};
-use crate::service::{accounts, people};
+use crate::service::{accounts, people, tenancy};
 use crate::state::AppState;
 use crate::store::{user_list, users};
 
@@ -31,6 +31,7 @@ async fn user_json(state: &AppState, access: &crate::domain::access::Access, id:
         users::tenant_ids_of(&mut c.conn(), id).await?.into_iter().filter(|t| access.covers(&[*t])).collect();
     Ok(json!({
         "id": u.id,
+        "login_id": u.login_id,
         "login_ids": login_ids,
         "given_name": u.given_name,
         "family_name": u.family_name,
@@ -155,6 +156,8 @@ pub async fn list(
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
+    /// The primary login ID: one of the user's login IDs.
+    login_id: Option<String>,
     given_name: Option<String>,
     family_name: Option<String>,
     display_name: Option<String>,
@@ -176,14 +179,25 @@ pub async fn update(
         let mut c = state.db.acquire().await?;
         users::find(&mut c.conn(), id).await?.ok_or_else(ApiError::not_found)?
     };
-    let input = people::ProfileInput {
-        given_name: patch.given_name.unwrap_or(current.given_name),
-        family_name: patch.family_name.unwrap_or(current.family_name),
-        display_name: patch.display_name.unwrap_or(current.display_name),
-        external_id: patch.external_id.unwrap_or(current.external_id.unwrap_or_default()),
-        custom_attributes: patch.custom_attributes.unwrap_or(current.custom_attributes),
-    };
-    people::update_profile(&state, &caller.actor, &caller.access, id, input).await?;
+    let only_primary = patch.login_id.is_some()
+        && patch.given_name.is_none()
+        && patch.family_name.is_none()
+        && patch.display_name.is_none()
+        && patch.external_id.is_none()
+        && patch.custom_attributes.is_none();
+    if !only_primary {
+        let input = people::ProfileInput {
+            given_name: patch.given_name.unwrap_or(current.given_name),
+            family_name: patch.family_name.unwrap_or(current.family_name),
+            display_name: patch.display_name.unwrap_or(current.display_name),
+            external_id: patch.external_id.unwrap_or(current.external_id.unwrap_or_default()),
+            custom_attributes: patch.custom_attributes.unwrap_or(current.custom_attributes),
+        };
+        people::update_profile(&state, &caller.actor, &caller.access, id, input).await?;
+    }
+    if let Some(primary) = &patch.login_id {
+        people::make_primary(&state, &caller.actor, &caller.access, id, primary).await?;
+    }
     Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
 }
 
@@ -282,10 +296,7 @@ pub async fn remove_tenant(
     let (id, tenant) = path.into_inner();
     let tenant: Uuid = tenant.parse().map_err(|_| ApiError::not_found())?;
     let id = visible(&state, &caller, &id).await?;
-    let mut m = people::memberships_of(&state, id).await?;
-    m.tenants.retain(|t| *t != tenant);
-    m.tenant_roles.retain(|(t, _)| *t != tenant);
-    people::set_memberships(&state, &caller.actor, &caller.access, id, m).await?;
+    tenancy::remove_from_tenant(&state, &caller.actor, &caller.access, id, tenant).await?;
     Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
 }
 
