@@ -304,7 +304,27 @@ pub async fn preview(
     let planned = planner.plan(&mut c, &rows).await?;
     let created_by = actor.user_id.ok_or_else(|| anyhow::anyhow!("bulk invite needs a signed-in person"))?;
     let import_id = bulk_imports::insert(&mut c, created_by, mode, input, &json!(options), now).await?;
-    Ok(Preview { import_id, rows: planned.into_iter().map(|(r, _)| r).collect() })
+    let mut results: Vec<RowResult> = planned.into_iter().map(|(r, _)| r).collect();
+    explain_quota(&mut c, actor, &mut results, now).await?;
+    Ok(Preview { import_id, rows: results })
+}
+
+/// Over-quota rows say when the next invitation is possible.
+async fn explain_quota(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    rows: &mut [RowResult],
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    if !rows.iter().any(|r| r.kind == Kind::OverQuota) {
+        return Ok(());
+    }
+    let account = settings::get(c).await?;
+    let note = super::quota::bulk_note(c, &account, actor, now).await?;
+    for r in rows.iter_mut().filter(|r| r.kind == Kind::OverQuota) {
+        r.detail = note.clone();
+    }
+    Ok(())
 }
 
 /// Commit a previewed import: every row is checked again (things may have
@@ -371,6 +391,10 @@ pub async fn commit(
         }
         invitations::write_invitations(&mut c, state, &catalog, actor, &invites, &account, now).await?;
         tx.commit().await?;
+    }
+    {
+        let mut c = state.db.acquire().await?;
+        explain_quota(&mut c.conn(), actor, &mut results, Utc::now()).await?;
     }
     let mut tx = state.db.begin().await?;
     let value = serde_json::to_value(&results).map_err(anyhow::Error::from)?;

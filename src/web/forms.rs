@@ -29,6 +29,7 @@ impl FormErrors {
         match e {
             ServiceError::Invalid(errors) => Ok(Self(errors)),
             ServiceError::Refused(message) => Ok(Self(vec![FieldError { field: fallback_field, message }])),
+            ServiceError::OverQuota { message, .. } => Ok(Self(vec![FieldError { field: fallback_field, message }])),
             other => Err(other.into()),
         }
     }

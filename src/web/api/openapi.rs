@@ -199,6 +199,11 @@ pub fn document(base_url: &str) -> Value {
         responses.insert("404".into(), problem("No such resource, or another tenant's"));
         responses.insert("409".into(), problem("The rules refuse it (e.g. resend cooldown, final status)"));
         responses.insert("422".into(), problem("Invalid input, with field-level errors"));
+        if r.id == "create_invitation" {
+            let mut over = problem("Over the inviter's daily quota; `Retry-After` says when the next one is possible");
+            over["headers"] = json!({ "Retry-After": { "description": "Seconds until the next invitation is possible", "schema": { "type": "integer", "minimum": 1 } } });
+            responses.insert("429".into(), over);
+        }
         let mut op = json!({
             "operationId": r.id,
             "summary": r.summary,

@@ -19,11 +19,23 @@ pub struct ApiError {
     pub title: &'static str,
     pub detail: String,
     pub errors: Vec<FieldProblem>,
+    /// Seconds for a `Retry-After` header.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, kind, title, detail: detail.into(), errors: vec![] }
+        Self { status, kind, title, detail: detail.into(), errors: vec![], retry_after: None }
+    }
+
+    /// 429 with `Retry-After`: the inviter's daily quota is used up until
+    /// `retry_at`.
+    pub fn over_quota(detail: String, retry_at: chrono::DateTime<chrono::Utc>) -> Self {
+        let mut e =
+            Self::new(StatusCode::TOO_MANY_REQUESTS, "quota-exceeded", "Daily invitation quota reached", detail);
+        let millis = u64::try_from((retry_at - chrono::Utc::now()).num_milliseconds()).unwrap_or(0);
+        e.retry_after = Some(millis.div_ceil(1000).max(1));
+        e
     }
 
     pub fn unauthorized() -> Self {
@@ -97,6 +109,7 @@ impl From<ServiceError> for ApiError {
         match e {
             ServiceError::Invalid(errors) => Self::invalid(errors),
             ServiceError::Refused(m) => Self::conflict(m),
+            ServiceError::OverQuota { message, retry_at } => Self::over_quota(message, retry_at),
             ServiceError::NotFound => Self::not_found(),
             ServiceError::Forbidden(what) => Self::forbidden(&what),
             ServiceError::Unexpected(e) => e.into(),
@@ -129,6 +142,10 @@ impl ResponseError for ApiError {
             "detail": self.detail,
             "errors": self.errors,
         });
-        HttpResponse::build(self.status).content_type("application/problem+json").body(body.to_string())
+        let mut response = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.content_type("application/problem+json").body(body.to_string())
     }
 }
