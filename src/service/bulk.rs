@@ -270,7 +270,27 @@ pub async fn preview(
         options: &json!(options),
     };
     let import_id = bulk_imports::insert(&mut c, &new, now).await?;
-    Ok(Preview { import_id, rows: planned.into_iter().map(|(r, _)| r).collect() })
+    let mut results: Vec<RowResult> = planned.into_iter().map(|(r, _)| r).collect();
+    explain_quota(&mut c, actor, &mut results, now).await?;
+    Ok(Preview { import_id, rows: results })
+}
+
+/// Over-quota rows say when the next invitation is possible.
+async fn explain_quota(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    rows: &mut [RowResult],
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    if !rows.iter().any(|r| r.kind == Kind::OverQuota) {
+        return Ok(());
+    }
+    let account = settings::get(c).await?;
+    let note = super::quota::bulk_note(c, &account, actor, now).await?;
+    for r in rows.iter_mut().filter(|r| r.kind == Kind::OverQuota) {
+        r.detail = note.clone();
+    }
+    Ok(())
 }
 
 /// Commit a previewed import: every row is checked again (things may have
@@ -293,7 +313,11 @@ pub async fn commit(state: &AppState, actor: &Actor, access: &Access, import_id:
         return wait_while_committing(state, import_id).await;
     }
     let mut results = Vec::new();
-    let written = write_rows(state, actor, access, &import, &mut results).await;
+    let mut written = write_rows(state, actor, access, &import, &mut results).await;
+    if written.is_ok() {
+        let mut c = state.db.acquire().await?;
+        written = explain_quota(&mut c.conn(), actor, &mut results, Utc::now()).await.map_err(BulkError::from);
+    }
     // Rows already written stay written: record them even when the import
     // stopped part way, so its result page says what happened.
     let finished = finish(state, actor, access, import_id, &results, written.is_err()).await;

@@ -192,13 +192,6 @@ pub async fn quota_left(
     Ok(Some((account.invites_per_inviter_per_day - used).max(0)))
 }
 
-pub fn quota_message(account: &AccountSettings) -> String {
-    format!(
-        "You have reached your limit of {} invitations per day; try again tomorrow or ask an admin to raise it",
-        account.invites_per_inviter_per_day
-    )
-}
-
 /// Write new invitations (and their users, links, messages and audit
 /// entries) inside the caller's transaction, a few statements for the
 /// whole batch. `existing_user` is a never-activated user to re-invite.
@@ -320,7 +313,7 @@ pub async fn create(
     let mut c = tx.conn();
     let account = settings::get(&mut c).await?;
     if quota_left(&mut c, &account, actor, now).await? == Some(0) {
-        return Err(ServiceError::Refused(quota_message(&account)));
+        return Err(super::quota::refusal(&mut c, &account, actor, now).await?);
     }
     let catalog = Catalog::load(&mut c).await?;
     let existing_user = match assess(&mut c, &catalog, access, &mut req, now, false).await? {
@@ -396,6 +389,12 @@ fn compose_message(
     compose::invitation(channel, &invitation.login_id, &invitation.lang, &vars, invitation.id)
 }
 
+/// Why an invitation into a disabled tenant offers no resend and no
+/// fresh link (the pages say it; the service refuses with it).
+pub fn tenant_disabled(tenant_name: &str) -> String {
+    format!("Tenant {tenant_name} is disabled: its invitations cannot be resent")
+}
+
 /// Resend inside the caller's transaction; see [`resend`].
 pub async fn resend_in(
     c: &mut Conn<'_>,
@@ -412,9 +411,9 @@ pub async fn resend_in(
     ensure_invitation_in_scope(access, &inv)?;
     let user = users::find(c, inv.user_id).await?.ok_or(ServiceError::NotFound)?;
     if let Some(t) = inv.tenant_id
-        && tenants::find(c, t).await?.is_some_and(|t| t.disabled)
+        && let Some(t) = tenants::find(c, t).await?.filter(|t| t.disabled)
     {
-        return Err(ServiceError::Refused("This invitation's tenant is disabled; it cannot be resent.".into()));
+        return Err(ServiceError::Refused(tenant_disabled(&t.name)));
     }
     let account = settings::get(c).await?;
     invitation::check_resend(inv.status_at(now), user.status, Some(inv.last_issued()), account.resend_cooldown, now)?;

@@ -10,6 +10,8 @@ pub mod invitations;
 pub mod invitee;
 pub mod people;
 pub mod tenancy;
+pub mod quota;
+pub mod resend_expired;
 pub mod webhooks;
 
 use crate::domain::invitation::Refusal;
@@ -22,6 +24,10 @@ pub enum ServiceError {
     /// The rules say no; the message is for people.
     #[error("{0}")]
     Refused(String),
+    /// Over the per-inviter quota: the message, and when the next
+    /// invitation is possible (the API's `Retry-After`).
+    #[error("{message}")]
+    OverQuota { message: String, retry_at: chrono::DateTime<chrono::Utc> },
     #[error("not found")]
     NotFound,
     #[error("forbidden: {0}")]

@@ -190,12 +190,16 @@ pub async fn send_test_event(state: &AppState, actor: &Actor, id: Uuid) -> Resul
     Ok(())
 }
 
-pub async fn redeliver(state: &AppState, actor: &Actor, delivery: Uuid) -> Result<(), ServiceError> {
+/// Deliver one of `endpoint`'s deliveries again, as a new delivery; the
+/// original stays in the log as it was. Another endpoint's delivery is
+/// not found.
+pub async fn redeliver(state: &AppState, actor: &Actor, endpoint: Uuid, delivery: Uuid) -> Result<(), ServiceError> {
     let mut tx = state.db.begin().await?;
-    if !webhooks::redeliver(&mut tx.conn(), delivery, Utc::now()).await? {
+    let Some(again) = webhooks::redeliver(&mut tx.conn(), endpoint, delivery, Utc::now()).await? else {
         return Err(ServiceError::NotFound);
-    }
-    audit::record(&mut tx.conn(), actor, "webhook.redelivered", &delivery.to_string(), None, json!({})).await?;
+    };
+    let details = json!({ "endpoint_id": endpoint, "redelivery_id": again });
+    audit::record(&mut tx.conn(), actor, "webhook.redelivered", &delivery.to_string(), None, details).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -218,3 +218,17 @@ pub async fn count_since(c: &mut Conn<'_>, actor: &str, action: &str, since: Dat
     on_conn!(c, c => sqlx::query_scalar(sql).bind(action).bind(since).bind(actor).fetch_one(c).await)
         .context("counting audit entries")
 }
+
+/// When `actor` did `action` for the `skip`-th time (0: the first) since
+/// `since`.
+pub async fn nth_since(
+    c: &mut Conn<'_>,
+    actor: &str,
+    action: &str,
+    since: DateTime<Utc>,
+    skip: i64,
+) -> anyhow::Result<Option<DateTime<Utc>>> {
+    let sql = "SELECT at FROM audit_log WHERE action = $1 AND at > $2 AND actor = $3 ORDER BY at LIMIT 1 OFFSET $4";
+    on_conn!(c, c => sqlx::query_scalar(sql).bind(action).bind(since).bind(actor).bind(skip).fetch_optional(c).await)
+        .context("finding an audit entry")
+}

@@ -326,6 +326,19 @@ pub async fn count_by_inviter_since(c: &mut Conn<'_>, inviter: Uuid, since: Date
         .context("counting invitations")
 }
 
+/// When `inviter` made the invitation `skip` places after their oldest
+/// one since `since` (for when the daily quota frees up).
+pub async fn nth_by_inviter_since(
+    c: &mut Conn<'_>,
+    inviter: Uuid,
+    since: DateTime<Utc>,
+    skip: i64,
+) -> anyhow::Result<Option<DateTime<Utc>>> {
+    let sql = "SELECT created_at FROM invitations WHERE invited_by = $1 AND created_at > $2 ORDER BY created_at LIMIT 1 OFFSET $3";
+    on_conn!(c, c => sqlx::query_scalar(sql).bind(inviter).bind(since).bind(skip).fetch_optional(c).await)
+        .context("finding the oldest counted invitation")
+}
+
 // ---- links ----
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -430,6 +443,8 @@ pub struct ListedInvitation {
     pub resent_count: i64,
     pub invited_by_login: Option<String>,
     pub tenant_name: Option<String>,
+    pub tenant_id: Option<Uuid>,
+    pub user_status: Option<String>,
 }
 
 pub struct InvitationQuery {
@@ -461,7 +476,8 @@ pub async fn list(c: &mut Conn<'_>, q: &InvitationQuery) -> anyhow::Result<(Vec<
         "SELECT i.id, i.user_id, i.login_id, i.status, i.created_at, i.expires_at, i.sent_at, i.resent_count,
             COALESCE((SELECT x.primary_login_id FROM users x WHERE x.id = i.invited_by),
                 (SELECT 'API key: ' || k.name FROM api_keys k WHERE k.id = i.invited_by_api_key)) AS invited_by_login,
-            (SELECT t.name FROM tenants t WHERE t.id = i.tenant_id) AS tenant_name
+            (SELECT t.name FROM tenants t WHERE t.id = i.tenant_id) AS tenant_name, i.tenant_id,
+            (SELECT u.status FROM users u WHERE u.id = i.user_id) AS user_status
          FROM invitations i {filter} ORDER BY i.created_at DESC, i.id LIMIT $5 OFFSET $6"
     );
     let rows = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))

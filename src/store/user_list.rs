@@ -78,6 +78,7 @@ pub struct Listed {
     pub invitation_status: Option<String>,
     pub invitation_expires_at: Option<DateTime<Utc>>,
     pub invitation_id: Option<Uuid>,
+    pub invitation_tenant_id: Option<Uuid>,
 }
 
 impl Listed {
@@ -221,7 +222,7 @@ pub async fn details(c: &mut Conn<'_>, ids: &[Uuid], scope: Option<Uuid>) -> any
                 WHERE x.id = CASE WHEN ${s} IS NULL THEN u.invited_by ELSE i.invited_by END),
                 (SELECT 'API key: ' || k.name FROM api_keys k WHERE k.id = i.invited_by_api_key)) AS invited_by_login,
             u.created_at, u.last_login_at, i.resent_count, i.status AS invitation_status,
-            i.expires_at AS invitation_expires_at, i.id AS invitation_id
+            i.expires_at AS invitation_expires_at, i.id AS invitation_id, i.tenant_id AS invitation_tenant_id
          FROM users u
          LEFT JOIN invitations i ON i.id = (SELECT id FROM invitations WHERE user_id = u.id
              AND (${s} IS NULL OR tenant_id = ${s}) ORDER BY created_at DESC LIMIT 1)
@@ -239,21 +240,31 @@ pub async fn details(c: &mut Conn<'_>, ids: &[Uuid], scope: Option<Uuid>) -> any
     Ok(rows)
 }
 
-/// Ids of users whose latest invitation is expired (by status or clock),
-/// within the viewer's scope; for "Resend all expired".
+/// An invitation "Resend all expired" would resend.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Expired {
+    pub id: Uuid,
+    pub login_id: String,
+    pub given_name: String,
+    pub family_name: String,
+}
+
+/// Users' latest invitations that are expired (by status or clock), within
+/// the viewer's scope, by login ID; for "Resend all expired". Invitations
+/// into a disabled tenant cannot be resent and are left out.
 pub async fn with_expired_invitations(
     c: &mut Conn<'_>,
     scope: Option<Uuid>,
     now: DateTime<Utc>,
-) -> anyhow::Result<Vec<Uuid>> {
-    let sql = format!(
-        "SELECT i.id FROM invitations i JOIN users u ON u.id = i.user_id
+) -> anyhow::Result<Vec<Expired>> {
+    // A tenant-scoped viewer resends invitations into their tenant only.
+    let sql = "SELECT i.id, i.login_id, u.given_name, u.family_name FROM invitations i JOIN users u ON u.id = i.user_id
          WHERE u.status IN ('invited', 'invite_expired')
            AND (i.status = 'expired' OR (i.status = 'pending' AND i.expires_at <= $1))
            AND i.id = (SELECT id FROM invitations WHERE user_id = u.id ORDER BY created_at DESC LIMIT 1)
-           AND ($2 IS NULL OR {})",
-        IN_TENANT.replace("$T", "$2")
-    );
-    on_conn!(c, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(now).bind(scope).fetch_all(c).await)
+           AND NOT EXISTS (SELECT 1 FROM tenants t WHERE t.id = i.tenant_id AND t.disabled)
+           AND ($2 IS NULL OR i.tenant_id = $2)
+         ORDER BY i.login_id";
+    on_conn!(c, c => sqlx::query_as(sql).bind(now).bind(scope).fetch_all(c).await)
         .context("finding expired invitations")
 }

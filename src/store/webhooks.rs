@@ -196,10 +196,18 @@ pub async fn record_attempt(
     Ok(())
 }
 
-pub async fn redeliver(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<bool> {
-    let sql = "UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $1, created_at = $1 WHERE id = $2";
-    let n = on_conn!(c, c => sqlx::query(sql).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
-    Ok(n == 1)
+/// Queue delivery `id` of `endpoint` again as a new delivery (same event,
+/// payload and webhook-id, so receivers can deduplicate). The original
+/// keeps its queued time and its log; the new one gets its own retry
+/// window. None when `endpoint` has no such delivery.
+pub async fn redeliver(c: &mut Conn<'_>, endpoint: Uuid, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<Option<Uuid>> {
+    let new_id = Uuid::new_v4();
+    let sql = "INSERT INTO webhook_deliveries (id, endpoint_id, message_id, event_type, payload, status, attempts, next_attempt_at, created_at)
+               SELECT $1, endpoint_id, message_id, event_type, payload, 'pending', 0, $2, $2 FROM webhook_deliveries
+               WHERE id = $3 AND endpoint_id = $4";
+    let n = on_conn!(c, c => sqlx::query(sql).bind(new_id).bind(now).bind(id).bind(endpoint).execute(c).await.map(|r| r.rows_affected()))
+        .context("queueing a redelivery")?;
+    Ok((n == 1).then_some(new_id))
 }
 
 pub async fn deliveries_of(c: &mut Conn<'_>, endpoint: Uuid, limit: i64) -> anyhow::Result<Vec<Delivery>> {

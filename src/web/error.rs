@@ -44,6 +44,7 @@ impl From<ServiceError> for AppError {
             ServiceError::NotFound => Self::NotFound,
             ServiceError::Forbidden(_) => Self::Forbidden,
             ServiceError::Refused(m) => Self::BadRequest(m),
+            ServiceError::OverQuota { message, .. } => Self::BadRequest(message),
             ServiceError::Invalid(errors) => {
                 Self::BadRequest(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; "))
             }

@@ -52,6 +52,7 @@ impl FormErrors {
         match e {
             ServiceError::Invalid(errors) => Ok(Self(errors)),
             ServiceError::Refused(message) => Ok(Self(vec![FieldError::new(fallback_field, message)])),
+            ServiceError::OverQuota { message, .. } => Ok(Self(vec![FieldError::new(fallback_field, message)])),
             other => Err(other.into()),
         }
     }

@@ -55,9 +55,22 @@ async fn a_tenant_scoped_viewer_sees_only_their_tenants_entries() {
 async fn entries_older_than_the_retention_are_purged() {
     let app = spawn_app().await;
     app.signed_in_admin().await;
-    app.exec("UPDATE audit_log SET at = '2000-01-01T00:00:00+00:00' WHERE actor = $1", "admin@example.com").await;
-    let before = app.count("SELECT COUNT(*) FROM audit_log").await;
+    // A month back: within the default retention, so the sweeper's pass at
+    // start-up (whenever it runs) keeps them; then the retention is cut.
+    let month_ago = (chrono::Utc::now() - chrono::Duration::days(30)).format("%Y-%m-%dT%H:%M:%S%.6f+00:00");
+    let leak = |sql: String| -> &'static str { Box::leak(sql.into_boxed_str()) };
+    app.exec(leak(format!("UPDATE audit_log SET at = '{month_ago}' WHERE actor = $1")), "admin@example.com").await;
+    let old = leak(format!("SELECT COUNT(*) FROM audit_log WHERE at <= '{month_ago}'"));
+    // Young entries, made after the old ones were moved back in time.
+    assert_eq!(app.invite("young@example.com", &[]).await.status(), 303);
+    let mut form = super::invitations::settings(7, "days", 7, "days", "60");
+    form.push(("audit_retention_days", "7"));
+    assert_eq!(app.post_form("/admin/settings", &form).await.status(), 303);
+    assert!(app.count(old).await > 0);
+    let young = app.count("SELECT COUNT(*) FROM audit_log WHERE target = 'young@example.com'").await;
+    assert!(young >= 2, "user.created and invitation.created");
     usher::jobs::sweeper::pass(&app.state).await.unwrap();
-    let after = app.count("SELECT COUNT(*) FROM audit_log").await;
-    assert!(after < before, "{before} -> {after}");
+    assert_eq!(app.count(old).await, 0, "entries past the retention are purged");
+    let kept = app.count("SELECT COUNT(*) FROM audit_log WHERE target = 'young@example.com'").await;
+    assert_eq!(kept, young, "entries within the retention survive");
 }

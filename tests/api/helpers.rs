@@ -440,3 +440,28 @@ impl TestApp {
         (location, html)
     }
 }
+
+impl TestApp {
+    /// `SELECT COUNT(*) ...` with one bound text argument.
+    pub async fn count_where(&self, sql: &'static str, arg: &str) -> i64 {
+        let mut c = self.db().acquire().await.unwrap();
+        match c.conn() {
+            usher::store::Conn::Sqlite(c) => sqlx::query_scalar(sql).bind(arg).fetch_one(&mut *c).await,
+            usher::store::Conn::Postgres(c) => sqlx::query_scalar(sql).bind(arg).fetch_one(&mut *c).await,
+        }
+        .unwrap()
+    }
+
+    /// Wait (up to 15 s) until `sql` with `arg` counts at least `n`; the count.
+    pub async fn wait_for_count(&self, sql: &'static str, arg: &str, n: i64) -> i64 {
+        let mut got = 0;
+        for _ in 0..150 {
+            got = self.count_where(sql, arg).await;
+            if got >= n {
+                return got;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("waited for {n} rows of `{sql}` ({arg}); found {got}");
+    }
+}

@@ -67,9 +67,15 @@ async fn an_unsent_invitation_shows_its_link_once_and_sends_nothing() {
     let html = r.text().await.unwrap();
     let link = input_value(&html, "invite_link").expect("link shown");
     assert_eq!(app.get(&link).await.status(), 200);
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(app.count_where(OUTBOX_FOR, "quiet@example.com").await, 0, "no message was queued");
+    // Once a later message has been delivered, an earlier one would have been too.
+    app.invite("marker@example.com", &[]).await;
+    app.smtp.wait_for("marker@example.com").await;
     assert_eq!(app.smtp.count_for("quiet@example.com"), 0);
 }
+
+/// Messages queued for one recipient.
+const OUTBOX_FOR: &str = "SELECT COUNT(*) FROM outbox WHERE recipient = $1";
 
 #[tokio::test]
 async fn inviting_someone_already_invited_or_active_is_refused_with_a_reason() {
@@ -126,8 +132,18 @@ async fn resend_within_the_cooldown_is_refused_with_the_wait() {
     let resend = action(&app.get_html("/admin/users").await, "/resend");
     app.post_form(&resend, &[]).await;
     let page = app.get_html("/admin/users").await;
-    assert!(page.contains("wait"), "cooldown message shown: {page}");
-    assert_eq!(app.smtp.count_for("cool@example.com"), 1);
+    let message = page
+        .split("This invitation was sent moments ago; wait ")
+        .nth(1)
+        .and_then(|rest| rest.split_once(" seconds before resending."))
+        .unwrap_or_else(|| panic!("the cooldown message is shown: {page}"));
+    let seconds: i64 = message.0.parse().expect("the wait in seconds");
+    assert!((1..=60).contains(&seconds), "{seconds}");
+    assert_eq!(app.count_where(OUTBOX_FOR, "cool@example.com").await, 1, "no second message was queued");
+    assert_eq!(
+        app.count_where("SELECT resent_count FROM invitations WHERE login_id = $1", "cool@example.com").await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -160,7 +176,9 @@ async fn a_fresh_link_is_shown_once_and_replaces_the_old_one() {
     let shown = input_value(&html, "invite_link").expect("the link is shown");
     assert_eq!(app.get(&emailed).await.status(), 410);
     assert_eq!(app.get(&shown).await.status(), 200);
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(app.count_where(OUTBOX_FOR, "share@example.com").await, 1, "nothing more was queued");
+    app.invite("marker@example.com", &[]).await;
+    app.smtp.wait_for("marker@example.com").await;
     assert_eq!(app.smtp.count_for("share@example.com"), 1, "nothing was sent");
 }
 

@@ -11,6 +11,7 @@ mod hardening_csv;
 mod hardening_input;
 mod hardening_api;
 mod hardening_scope;
+mod hardening_users;
 mod helpers;
 mod invitations;
 mod invitee;

@@ -177,8 +177,9 @@ async fn resend_all_expired_says_how_many_then_resends_them() {
     app.exec("UPDATE invitations SET expires_at = created_at WHERE login_id LIKE $1", "old%").await;
     let page = app.get_html("/admin/users/resend-expired").await;
     assert!(page.contains("<strong>2</strong> invitations have expired"));
-    let html = app.post_form("/admin/users/resend-expired", &[]).await.text().await.unwrap();
-    assert!(html.contains("2 of 2 done"));
+    let confirmed = input_value(&page, "invitation_ids").expect("the confirmed invitations");
+    let html = app.post_form("/admin/users/resend-expired", &[("invitation_ids", &confirmed)]).await;
+    assert!(html.text().await.unwrap().contains("2 of 2 done"));
     invite_link(&app.smtp.wait_for_nth("old1@x.io", 2).await);
     invite_link(&app.smtp.wait_for_nth("old2@x.io", 2).await);
     assert_eq!(app.smtp.count_for("fresh@x.io"), 1);

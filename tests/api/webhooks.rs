@@ -6,14 +6,15 @@ use super::webhook_sink::{Received, WebhookSink};
 use usher::domain::signature;
 
 /// Add an endpoint through the console; returns (its page, its secret).
-async fn add_endpoint(app: &super::helpers::TestApp, url: &str, events: &[&str]) -> (String, String) {
+pub async fn add_endpoint(app: &super::helpers::TestApp, url: &str, events: &[&str]) -> (String, String) {
     let mut form = vec![("url", url)];
     form.extend(events.iter().map(|e| ("events", *e)));
     let html = app.post_form("/admin/webhooks", &form).await.text().await.unwrap();
     let secret = super::helpers::input_value(&html, "secret").expect("the secret is shown once");
     let list = app.get_html("/admin/webhooks").await;
     assert!(!list.contains(&secret), "and only once");
-    let page = list.split("href=\"/admin/webhooks/").nth(1).unwrap().split('"').next().unwrap();
+    // The newest endpoint is listed last.
+    let page = list.split("href=\"/admin/webhooks/").last().unwrap().split('"').next().unwrap();
     (format!("/admin/webhooks/{page}"), secret)
 }
 
@@ -96,9 +97,10 @@ async fn a_receiver_that_is_down_then_up_gets_every_event() {
     for who in ["a@x.io", "b@x.io"] {
         app.invite(who, &[]).await;
     }
-    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
-    let failed = app.count("SELECT COUNT(*) FROM webhook_attempts WHERE status_code IS NULL").await;
-    assert!(failed >= 2, "deliveries were tried while the receiver was down");
+    // Deliveries are tried while the receiver is down.
+    let failed = "SELECT COUNT(*) FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+                  WHERE a.status_code IS NULL AND d.event_type = $1";
+    app.wait_for_count(failed, "invitation.created", 2).await;
     // Up again on the same port.
     let sink = WebhookSink::start_on(port).await;
     let got = sink.wait_for("invitation.created", 2).await;
@@ -120,7 +122,10 @@ async fn a_disabled_endpoint_receives_nothing_more() {
     app.post_form(&format!("{page}/enabled"), &[("enabled", "false")]).await;
     app.invite("quiet@x.io", &[]).await;
     app.post_form(&format!("{page}/test"), &[]).await;
-    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    // Wait until the worker has finished with the test event: given up.
+    app.wait_for_count("SELECT COUNT(*) FROM webhook_deliveries WHERE status = $1", "failed", 1).await;
+    let queued = app.count("SELECT COUNT(*) FROM webhook_deliveries WHERE event_type = 'invitation.created'").await;
+    assert_eq!(queued, 0, "no event is queued for a disabled endpoint");
     assert!(sink.received.lock().unwrap().is_empty(), "nothing is sent to a disabled endpoint");
     assert!(app.get_html(&page).await.contains("the endpoint is disabled"));
 }

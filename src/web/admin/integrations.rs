@@ -350,9 +350,10 @@ pub async fn webhook_redeliver(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, delivery) = path.into_inner();
-    let r = hooks::redeliver(&state, &g.actor, parse_id(&delivery)?).await;
+    let id = parse_id(&id)?;
+    let r = hooks::redeliver(&state, &g.actor, id, parse_id(&delivery)?).await;
     state.wake_outbox.notify_waiters();
-    done(&g, r, "The event will be delivered again now.", &format!("/admin/webhooks/{}", parse_id(&id)?))
+    done(&g, r, "The event will be delivered again now, as a new delivery.", &format!("/admin/webhooks/{id}"))
 }
 
 #[derive(Template)]

@@ -204,6 +204,7 @@ pub async fn send_invite(
                     heading: "Invitation created (not sent)".into(),
                     login_id,
                     link,
+                    back: "/admin/users".into(),
                 };
                 render(StatusCode::OK, &page)
             }

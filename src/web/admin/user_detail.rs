@@ -72,6 +72,8 @@ pub struct DetailPage {
     pub remove_from: Option<(String, String)>,
     pub invitation_id: String,
     pub invitation_live: bool,
+    /// Why Resend and "Get a fresh link" are not offered, if they cannot work.
+    pub resend_blocked: String,
     pub v: ProfileValues,
     pub errors: FormErrors,
     pub login_ids: Vec<String>,
@@ -190,6 +192,12 @@ async fn detail(
         remove_from,
         invitation_id: latest.map(|i| i.id.to_string()).unwrap_or_default(),
         invitation_live,
+        resend_blocked: latest
+            .and_then(|i| i.tenant_id)
+            .and_then(|t| catalog.tenants.get(&t))
+            .filter(|t| t.disabled)
+            .map(|t| crate::service::invitations::tenant_disabled(&t.name))
+            .unwrap_or_default(),
         v,
         errors,
         login_ids,

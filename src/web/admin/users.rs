@@ -1,14 +1,19 @@
 //! `/admin/users`: the people table with search, filters, sort, paging, a
 //! per-row actions menu and bulk actions on selected rows.
 
+use std::collections::HashMap;
+
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
+use uuid::Uuid;
 
 use super::parse_id;
 use crate::domain::{access::Capability, invitation::InvitationStatus, user::UserStatus};
-use crate::service::{accounts, people, people::ActionOutcome, people::BulkAction, show_time};
+use crate::service::{
+    accounts, invitations, people, people::ActionOutcome, people::BulkAction, resend_expired as expired, show_time,
+};
 use crate::state::AppState;
 use crate::store::{
     roles, tenants,
@@ -49,6 +54,8 @@ pub struct Row {
     pub invitation_id: String,
     pub invitation_note: String,
     pub can_resend: bool,
+    /// Why Resend and "Get a fresh link" are not offered, if they cannot work.
+    pub resend_blocked: String,
     pub can_revoke: bool,
     pub can_deactivate: bool,
     pub can_activate: bool,
@@ -74,6 +81,8 @@ pub struct UsersPage {
     pub prev_link: Option<String>,
     pub next_link: Option<String>,
     pub can_bulk_manage: bool,
+    /// This page with its filters, for the row actions to return to.
+    pub here: String,
 }
 
 impl UsersPage {
@@ -94,7 +103,8 @@ fn page_link(q: &UsersQuery, page: i64) -> String {
     format!("/admin/users?{query}")
 }
 
-fn to_row(u: Listed, g: &Guard<ViewPeople>, now: chrono::DateTime<Utc>) -> Row {
+/// One table row; `disabled` names the disabled tenants by id.
+fn to_row(u: Listed, g: &Guard<ViewPeople>, now: chrono::DateTime<Utc>, disabled: &HashMap<Uuid, String>) -> Row {
     let can_invite = g.access.can(Capability::Invite);
     let can_manage = g.access.can(Capability::ManageUsers);
     let user_status = UserStatus::parse(&u.status).unwrap_or(UserStatus::Invited);
@@ -107,6 +117,10 @@ fn to_row(u: Listed, g: &Guard<ViewPeople>, now: chrono::DateTime<Utc>) -> Row {
     let mut note = match (inv_status, u.invitation_expires_at) {
         (Some(InvitationStatus::Pending), Some(exp)) if invitable => format!("expires {}", show_time(exp)),
         (Some(st), _) if invitable => format!("invitation {}", st.as_str()),
+        _ => String::new(),
+    };
+    let resend_blocked = match u.invitation_tenant_id.and_then(|t| disabled.get(&t)) {
+        Some(name) if can_invite && invitable && live => invitations::tenant_disabled(name),
         _ => String::new(),
     };
     let resent = u.resent_count.unwrap_or(0);
@@ -123,7 +137,8 @@ fn to_row(u: Listed, g: &Guard<ViewPeople>, now: chrono::DateTime<Utc>) -> Row {
         last_activity: u.last_login_at.map(show_time).unwrap_or_default(),
         invitation_id: u.invitation_id.map(|i| i.to_string()).unwrap_or_default(),
         invitation_note: note,
-        can_resend: can_invite && invitable && live,
+        can_resend: can_invite && invitable && live && resend_blocked.is_empty(),
+        resend_blocked,
         can_revoke: can_invite && invitable && live,
         can_deactivate: can_manage && user_status == UserStatus::Active && u.id != g.user.id,
         can_activate: can_manage && user_status == UserStatus::Disabled,
@@ -144,6 +159,8 @@ pub async fn list_users(
     let page_no = query.page.unwrap_or(1).clamp(1, 1_000_000);
     let mut c = state.db.acquire().await?;
     let all_tenants = tenants::list(&mut c.conn()).await?;
+    let disabled: HashMap<Uuid, String> =
+        all_tenants.iter().filter(|t| t.disabled).map(|t| (t.id, t.name.clone())).collect();
     let role_names: Vec<String> = roles::list(&mut c.conn()).await?.into_iter().map(|r| r.name).collect();
     let q = ListQuery {
         search: (!search.is_empty()).then(|| search.to_string()),
@@ -158,7 +175,7 @@ pub async fn list_users(
     };
     let (listed, total) = user_list::list(&mut c.conn(), &q).await?;
     drop(c);
-    let rows = listed.into_iter().map(|u| to_row(u, &g, now)).collect();
+    let rows = listed.into_iter().map(|u| to_row(u, &g, now, &disabled)).collect();
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = UsersPage {
         page: g.page.clone(),
@@ -181,6 +198,7 @@ pub async fn list_users(
         page_no,
         pages,
         can_bulk_manage: g.access.can(Capability::ManageUsers),
+        here: page_link(&query, page_no),
     };
     render(StatusCode::OK, &page)
 }
@@ -261,40 +279,54 @@ pub async fn bulk_users(
     render(StatusCode::OK, &BulkActionPage { page: g.page.clone(), heading, outcomes })
 }
 
+/// How many of the people "Resend all expired" would reach are named on
+/// its confirm page; the rest are counted.
+const NAMED: usize = 50;
+
 #[derive(Template)]
 #[template(path = "admin/resend_expired.html")]
 pub struct ResendExpiredPage {
     pub page: PageContext,
     pub count: usize,
+    /// (login ID, name) of the first [`NAMED`] people.
+    pub named: Vec<(String, String)>,
+    /// Exactly the invitations shown, comma-separated: what confirming resends.
+    pub ids: String,
 }
 
-/// GET: how many expired invitations "Resend all expired" would resend.
-pub async fn resend_expired_form(state: web::Data<AppState>, g: Guard<Invite>) -> Result<HttpResponse, AppError> {
-    let mut c = state.db.acquire().await?;
-    let count = user_list::with_expired_invitations(&mut c.conn(), g.access.tenant_scope, Utc::now()).await?.len();
-    render(StatusCode::OK, &ResendExpiredPage { page: g.page.clone(), count })
-}
-
-pub async fn resend_expired(state: web::Data<AppState>, g: Guard<Invite>) -> Result<HttpResponse, AppError> {
-    let ids = {
-        let mut c = state.db.acquire().await?;
-        user_list::with_expired_invitations(&mut c.conn(), g.access.tenant_scope, Utc::now()).await?
-    };
-    let mut outcomes = Vec::new();
-    for id in ids {
-        let result = crate::service::invitations::resend(&state, &g.actor, &g.access, id, true).await;
-        let login_id = {
-            let mut c = state.db.acquire().await?;
-            crate::store::invitations::find(&mut c.conn(), id).await?.map(|i| i.login_id).unwrap_or_default()
-        };
-        outcomes.push(match result {
-            Ok(_) => ActionOutcome { login_id, ok: true, message: "resent".into() },
-            Err(crate::service::ServiceError::Unexpected(e)) => return Err(e.into()),
-            Err(e) => ActionOutcome { login_id, ok: false, message: e.to_string() },
-        });
+impl ResendExpiredPage {
+    pub fn more(&self) -> usize {
+        self.count - self.named.len()
     }
-    render(
-        StatusCode::OK,
-        &BulkActionPage { page: g.page.clone(), heading: "Resend all expired: results".into(), outcomes },
-    )
+}
+
+/// GET: who "Resend all expired" would send a new invitation to.
+pub async fn resend_expired_form(state: web::Data<AppState>, g: Guard<Invite>) -> Result<HttpResponse, AppError> {
+    let found = expired::candidates(&state, &g.access).await?;
+    let ids = found.iter().map(|e| e.id.to_string()).collect::<Vec<_>>().join(",");
+    let named = found
+        .iter()
+        .take(NAMED)
+        .map(|e| (e.login_id.clone(), format!("{} {}", e.given_name, e.family_name).trim().to_string()))
+        .collect();
+    render(StatusCode::OK, &ResendExpiredPage { page: g.page.clone(), count: found.len(), named, ids })
+}
+
+/// POST: resend exactly the invitations the confirm page listed.
+pub async fn resend_expired(
+    state: web::Data<AppState>,
+    g: Guard<Invite>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let mut ids = Vec::new();
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        if k == "invitation_ids" {
+            for id in v.split(',').filter(|s| !s.trim().is_empty()) {
+                ids.push(id.trim().parse().map_err(|_| AppError::BadRequest("Malformed invitation list.".into()))?);
+            }
+        }
+    }
+    let outcomes = expired::resend(&state, &g.actor, &g.access, &ids).await?;
+    let heading = "Resend all expired: results".into();
+    render(StatusCode::OK, &BulkActionPage { page: g.page.clone(), heading, outcomes })
 }

@@ -229,6 +229,11 @@ pub fn document(base_url: &str) -> Value {
             problem("A conflict (code `conflict.*`: e.g. login ID taken, or the rules refuse it in this state)"),
         );
         responses.insert("422".into(), problem("Invalid input, with field-level errors"));
+        if r.id == "create_invitation" {
+            let mut over = problem("Over the inviter's daily quota; `Retry-After` says when the next one is possible");
+            over["headers"] = json!({ "Retry-After": { "description": "Seconds until the next invitation is possible", "schema": { "type": "integer", "minimum": 1 } } });
+            responses.insert("429".into(), over);
+        }
         let mut op = json!({
             "operationId": r.id,
             "summary": r.summary,

@@ -9,7 +9,7 @@ use crate::service::{FieldError, ServiceError};
 
 /// Every problem `code` the API answers with (besides `conflict.<field
 /// code>` for each conflict in [`crate::service::codes::CONFLICTS`]).
-pub const CODES: [&str; 13] = [
+pub const CODES: [&str; 14] = [
     "invalid_json",
     "bad_request",
     "unauthorized",
@@ -22,6 +22,7 @@ pub const CODES: [&str; 13] = [
     "payload_too_large",
     "validation_failed",
     "idempotency_key_reused",
+    "quota_exceeded",
     "internal",
 ];
 
@@ -49,19 +50,31 @@ pub struct ApiError {
     pub title: &'static str,
     pub detail: String,
     pub errors: Vec<FieldProblem>,
+    /// Seconds for a `Retry-After` header.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// A problem whose code is its kind in snake case (`not-found` →
     /// `not_found`).
     pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, kind, code: kind.replace('-', "_"), title, detail: detail.into(), errors: vec![] }
+        Self { status, kind, code: kind.replace('-', "_"), title, detail: detail.into(), errors: vec![], retry_after: None }
     }
 
     /// The same problem with another code.
     pub fn with_code(mut self, code: impl Into<String>) -> Self {
         self.code = code.into();
         self
+    }
+
+    /// 429 with `Retry-After`: the inviter's daily quota is used up until
+    /// `retry_at`.
+    pub fn over_quota(detail: String, retry_at: chrono::DateTime<chrono::Utc>) -> Self {
+        let mut e =
+            Self::new(StatusCode::TOO_MANY_REQUESTS, "quota-exceeded", "Daily invitation quota reached", detail);
+        let millis = u64::try_from((retry_at - chrono::Utc::now()).num_milliseconds()).unwrap_or(0);
+        e.retry_after = Some(millis.div_ceil(1000).max(1));
+        e
     }
 
     pub fn unauthorized() -> Self {
@@ -171,6 +184,7 @@ impl From<ServiceError> for ApiError {
         match e {
             ServiceError::Invalid(errors) => Self::invalid(errors),
             ServiceError::Refused(m) => Self::conflict(m),
+            ServiceError::OverQuota { message, retry_at } => Self::over_quota(message, retry_at),
             ServiceError::NotFound => Self::not_found(),
             ServiceError::Forbidden(what) => Self::forbidden(&what),
             ServiceError::Unexpected(e) => e.into(),
@@ -196,7 +210,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).content_type("application/problem+json").body(self.to_json().to_string())
+        let mut response = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.content_type("application/problem+json").body(self.to_json().to_string())
     }
 }
 
@@ -233,8 +251,11 @@ mod tests {
             ApiError::not_found(),
             ApiError::no_route(),
             ApiError::conflict("x"),
+            ApiError::too_large("6 MiB"),
+            ApiError::over_quota("x".into(), chrono::Utc::now()),
         ] {
             assert!(CODES.contains(&e.code.as_str()), "{} is listed", e.code);
         }
     }
 }
+

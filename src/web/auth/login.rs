@@ -30,14 +30,17 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
+/// Is `path` a path on this site (one leading `/`, not `//` or `/\`)?
+/// Browsers drop tabs and new lines and read `\` as `/`, so
+/// `/\t/evil.example` would leave the site: refuse them all.
+pub fn is_same_site_path(path: &str) -> bool {
+    path.starts_with('/') && !path.starts_with("//") && !path.chars().any(|c| c.is_control() || c == '\\')
+}
+
 /// Only same-site paths, so `next` cannot send people elsewhere.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        // Browsers drop tabs and new lines and read `\` as `/`, so
-        // `/\t/evil.example` would leave the site: refuse them all.
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.chars().any(|c| c.is_control() || c == '\\') => {
-            n.to_string()
-        }
+        Some(n) if is_same_site_path(n) => n.to_string(),
         _ => "/admin/users".into(),
     }
 }
