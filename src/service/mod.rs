@@ -9,9 +9,9 @@ pub mod catalog;
 pub mod invitations;
 pub mod invitee;
 pub mod people;
-pub mod tenancy;
 pub mod quota;
 pub mod resend_expired;
+pub mod tenancy;
 pub mod webhooks;
 
 use crate::domain::invitation::Refusal;

@@ -154,7 +154,9 @@ async fn every_problem_carries_a_documented_code_and_every_field_error_too() {
             .await;
     let revoke = format!("/api/v1/invitations/{}/revoke", inv["id"].as_str().unwrap());
     call(&app, "POST", &revoke, &key, None, None).await;
-    let cases: Vec<(&str, &str, &str, Option<Value>, u16, &str)> = vec![
+    // (method, path, key, body, status, code)
+    type Case<'a> = (&'a str, &'a str, &'a str, Option<Value>, u16, &'a str);
+    let cases: Vec<Case> = vec![
         ("GET", "/api/v1/users", "usk_00000000_nope", None, 401, "unauthorized"),
         ("POST", "/api/v1/tenants", &support, Some(json!({ "name": "X", "slug": "x" })), 403, "forbidden"),
         ("GET", "/api/v1/users/00000000-0000-0000-0000-000000000000", &key, None, 404, "not_found"),

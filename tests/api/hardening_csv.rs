@@ -246,7 +246,9 @@ async fn upload_messages_say_what_is_wrong_with_the_file() {
     }
     let xlsx = b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00b\xee\x9dh^\x01\x00\x00\x90\x04\x00\x00\x13\x00[Content_Types].xml";
     let xls = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00\x00\x00\x00\x00\x00\x00\x3E\x00\x03\x00\xFE\xFF";
-    let cases: [(Option<(&str, &[u8])>, &str); 6] = [
+    // (the uploaded file's name and bytes, if any; the message)
+    type Upload<'a> = Option<(&'a str, &'a [u8])>;
+    let cases: [(Upload, &str); 6] = [
         (Some(("people.csv", b"email,given_name,family_name\r\n")), "The file has a header row but no people."),
         (Some(("", b"")), "Choose a CSV file."),
         (None, "Choose a CSV file."),

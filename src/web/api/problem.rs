@@ -51,14 +51,22 @@ pub struct ApiError {
     pub detail: String,
     pub errors: Vec<FieldProblem>,
     /// Seconds for a `Retry-After` header.
-    pub retry_after: Option<u64>,
+    pub retry_after: Option<u32>,
 }
 
 impl ApiError {
     /// A problem whose code is its kind in snake case (`not-found` →
     /// `not_found`).
     pub fn new(status: StatusCode, kind: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
-        Self { status, kind, code: kind.replace('-', "_"), title, detail: detail.into(), errors: vec![], retry_after: None }
+        Self {
+            status,
+            kind,
+            code: kind.replace('-', "_"),
+            title,
+            detail: detail.into(),
+            errors: vec![],
+            retry_after: None,
+        }
     }
 
     /// The same problem with another code.
@@ -73,7 +81,7 @@ impl ApiError {
         let mut e =
             Self::new(StatusCode::TOO_MANY_REQUESTS, "quota-exceeded", "Daily invitation quota reached", detail);
         let millis = u64::try_from((retry_at - chrono::Utc::now()).num_milliseconds()).unwrap_or(0);
-        e.retry_after = Some(millis.div_ceil(1000).max(1));
+        e.retry_after = Some(u32::try_from(millis.div_ceil(1000).max(1)).unwrap_or(u32::MAX));
         e
     }
 
@@ -258,4 +266,3 @@ mod tests {
         }
     }
 }
-
