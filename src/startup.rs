@@ -113,15 +113,18 @@ impl Application {
 
 /// The key that signs and encrypts session cookies: made once, kept in the
 /// database so restarts and other instances accept existing sessions.
+/// Instances starting at the same moment insert-if-absent and then all use
+/// the one that won, so none refuses another's cookies.
 async fn cookie_key(db: &Db) -> anyhow::Result<Key> {
     let mut tx = db.begin().await?;
-    let existing = secrets::get(&mut tx.conn(), secrets::COOKIE_KEY).await?;
-    let key = match existing.and_then(|v| STANDARD.decode(v).ok()).filter(|b| b.len() >= 64) {
+    let candidate = STANDARD.encode(Key::generate().master());
+    let stored = secrets::get_or_insert(&mut tx.conn(), secrets::COOKIE_KEY, &candidate).await?;
+    let key = match STANDARD.decode(&stored).ok().filter(|b| b.len() >= 64) {
         Some(bytes) => Key::from(&bytes),
         None => {
-            let key = Key::generate();
-            secrets::set(&mut tx.conn(), secrets::COOKIE_KEY, &STANDARD.encode(key.master())).await?;
-            key
+            // A damaged value: replace it (sessions signed with it are lost).
+            secrets::set(&mut tx.conn(), secrets::COOKIE_KEY, &candidate).await?;
+            Key::from(&STANDARD.decode(&candidate)?)
         }
     };
     tx.commit().await?;

@@ -27,7 +27,9 @@ pub async fn setup_link_if_needed(state: &AppState) -> anyhow::Result<Option<Str
         return Ok(None);
     }
     let token = Token::generate();
-    secrets::set(&mut c, secrets::SETUP_TOKEN_HASH, &token.hash()).await?;
+    // Its own row: instances starting together each print a link that works.
+    let name = format!("{}{}", secrets::SETUP_TOKEN_PREFIX, token.hash());
+    secrets::set(&mut c, &name, "").await?;
     tx.commit().await?;
     Ok(Some(format!("{}/setup/{}", state.config.base_url, token.as_str())))
 }
@@ -36,9 +38,10 @@ async fn setup_token_matches(c: &mut Conn<'_>, raw: &str) -> anyhow::Result<bool
     if !looks_like_token(raw) {
         return Ok(false);
     }
-    let stored = secrets::get(c, secrets::SETUP_TOKEN_HASH).await?;
-    Ok(stored.is_some_and(|h| crate::web::csrf::constant_time_eq(&h, &hash_token(raw)))
-        && !users::admin_exists(c).await?)
+    // Looked up by the token's SHA-256: a timing difference reveals nothing
+    // about a 256-bit secret.
+    let name = format!("{}{}", secrets::SETUP_TOKEN_PREFIX, hash_token(raw));
+    Ok(secrets::get(c, &name).await?.is_some() && !users::admin_exists(c).await?)
 }
 
 pub async fn setup_link_is_valid(state: &AppState, raw: &str) -> anyhow::Result<bool> {
@@ -95,7 +98,7 @@ pub async fn create_admin(
         if !setup_token_matches(&mut c, raw).await? {
             return Err(ServiceError::Refused("This setup link has already been used.".into()));
         }
-        secrets::delete(&mut c, secrets::SETUP_TOKEN_HASH).await?;
+        secrets::delete_prefixed(&mut c, secrets::SETUP_TOKEN_PREFIX).await?;
     }
     let (given, family) = match form.name.trim().split_once(' ') {
         Some((g, f)) => (g.to_string(), f.trim().to_string()),

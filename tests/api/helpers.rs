@@ -465,3 +465,31 @@ impl TestApp {
         panic!("waited for {n} rows of `{sql}` ({arg}); found {got}");
     }
 }
+
+/// `n` instances of Usher against one fresh database, each with its own
+/// SMTP sink. On PostgreSQL they start at the same moment, as instances
+/// behind a load balancer do; on SQLite (one machine) one after another.
+pub async fn spawn_instances(n: usize) -> Vec<TestApp> {
+    let dir = tempfile::tempdir().unwrap();
+    let database_url = fresh_database(&dir).await;
+    let start = |dir: tempfile::TempDir| {
+        let url = database_url.clone();
+        async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let port = listener.local_addr().unwrap().port();
+            let sink = SmtpSink::start(listener);
+            build(dir, url, sink, vec![("USHER_SMTP_URL", format!("smtp://127.0.0.1:{port}"))]).await
+        }
+    };
+    // The first instance keeps the directory that holds a SQLite file.
+    let dirs = std::iter::once(dir).chain((1..n).map(|_| tempfile::tempdir().unwrap()));
+    if database_url.starts_with("postgres") {
+        futures_util::future::join_all(dirs.map(start)).await
+    } else {
+        let mut apps = Vec::new();
+        for dir in dirs {
+            apps.push(start(dir).await);
+        }
+        apps
+    }
+}

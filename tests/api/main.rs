@@ -13,6 +13,7 @@ mod hardening_logs;
 mod hardening_scope;
 mod hardening_users;
 mod helpers;
+mod instances;
 mod invitations;
 mod invitee;
 mod management;
