@@ -73,6 +73,9 @@ pub struct Settings {
     pub sweep_interval: std::time::Duration,
     /// First retry delay of a failed delivery; doubles each attempt.
     pub retry_base: chrono::Duration,
+    /// How long claimed messages that no delivery has started yet stay with
+    /// one instance before another may take them (after a crash, say).
+    pub claim_lease: chrono::Duration,
     /// Mark session cookies `Secure` (derived from an https base URL).
     pub secure_cookies: bool,
     /// May webhooks target loopback and private addresses? Default: yes
@@ -139,6 +142,13 @@ impl Settings {
             .map(|v| v.parse().context("USHER_RETRY_BASE_MS must be a number"))
             .transpose()?
             .unwrap_or(2000);
+        let claim_lease_ms: i64 = get("USHER_CLAIM_LEASE_MS")
+            .map(|v| v.parse().context("USHER_CLAIM_LEASE_MS must be a number"))
+            .transpose()?
+            .unwrap_or(30_000);
+        if !(100..=600_000).contains(&claim_lease_ms) {
+            bail!("USHER_CLAIM_LEASE_MS must be between 100 and 600000 (got {claim_lease_ms})");
+        }
         let webhooks_allow_private = match get("USHER_WEBHOOKS_ALLOW_PRIVATE").as_deref() {
             Some("1" | "true" | "yes") => true,
             Some("0" | "false" | "no") => false,
@@ -156,6 +166,7 @@ impl Settings {
             metrics_token: metrics_token.map(MetricsToken),
             webhooks_allow_private,
             retry_base: chrono::Duration::milliseconds(retry_base_ms),
+            claim_lease: chrono::Duration::milliseconds(claim_lease_ms),
             sweep_interval: std::time::Duration::from_millis(sweep_interval_ms),
             database_url,
             listen,

@@ -51,6 +51,7 @@ impl Application {
             worker_id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4()),
             interval: state.config.worker_interval,
             retry_base: state.config.retry_base,
+            claim_lease: state.config.claim_lease,
             wake: state.wake_outbox.clone(),
         };
         tokio::spawn(worker.run());

@@ -10,6 +10,9 @@ use lettre::{
 use crate::config::{MailSettings, Settings};
 use crate::store::{Db, mailbox, outbox::Message};
 
+/// The longest one SMTP delivery may take, all commands together.
+pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 #[derive(Clone)]
 pub enum Mailer {
     Smtp { transport: AsyncSmtpTransport<Tokio1Executor>, from: Mailbox },
@@ -44,7 +47,10 @@ impl Mailer {
         match self {
             Self::Smtp { transport, from } if m.channel == "email" => {
                 let email = build_email(from, m)?;
-                transport.send(email).await.context("SMTP delivery failed")?;
+                tokio::time::timeout(SEND_TIMEOUT, transport.send(email))
+                    .await
+                    .context("SMTP delivery timed out")?
+                    .context("SMTP delivery failed")?;
                 Ok(())
             }
             _ => {

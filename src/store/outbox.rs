@@ -90,14 +90,31 @@ pub async fn claim(
     rows.context("claiming outbox messages")
 }
 
+/// About to deliver: hold the message for `lease` if `worker` still holds
+/// its claim. False when another worker took it meanwhile.
+pub async fn start(
+    c: &mut Conn<'_>,
+    id: Uuid,
+    worker: &str,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> anyhow::Result<bool> {
+    let sql = "UPDATE outbox SET locked_until = $1 WHERE id = $2 AND locked_by = $3 AND status = 'pending'";
+    let n = on_conn!(c, c => sqlx::query(sql).bind(now + lease).bind(id).bind(worker).execute(c).await.map(|r| r.rows_affected()))
+        .context("starting a delivery")?;
+    Ok(n == 1)
+}
+
 /// Delivered: stamp it and drop the body, which may hold a live link; only
-/// the row's metadata stays in the outbox.
-pub async fn mark_delivered(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<()> {
+/// the row's metadata stays in the outbox. Only the lease holder records;
+/// false when `worker` no longer holds the message.
+pub async fn mark_delivered(c: &mut Conn<'_>, id: Uuid, worker: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
     let sql = "UPDATE outbox SET status = 'delivered', delivered_at = $1, attempts = attempts + 1, locked_by = NULL,
-                   locked_until = NULL, last_error = NULL, body_text = '', body_html = '' WHERE id = $2";
-    on_conn!(c, c => sqlx::query(sql).bind(now).bind(id).execute(c).await.map(|r| r.rows_affected()))
-        .context("marking message delivered")?;
-    Ok(())
+                   locked_until = NULL, last_error = NULL, body_text = '', body_html = '' WHERE id = $2 AND locked_by = $3";
+    let n =
+        on_conn!(c, c => sqlx::query(sql).bind(now).bind(id).bind(worker).execute(c).await.map(|r| r.rows_affected()))
+            .context("marking message delivered")?;
+    Ok(n == 1)
 }
 
 /// A failed attempt: retry after an exponential backoff, or stop at
@@ -105,17 +122,19 @@ pub async fn mark_delivered(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> a
 pub async fn mark_attempt_failed(
     c: &mut Conn<'_>,
     message: &Message,
+    worker: &str,
     error: &str,
     now: DateTime<Utc>,
     retry_base: Duration,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let attempts = message.attempts + 1;
     let status = if attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
     let next = now + backoff(retry_base, attempts);
-    let sql = "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4, locked_by = NULL, locked_until = NULL WHERE id = $5";
-    on_conn!(c, c => sqlx::query(sql).bind(status).bind(attempts).bind(next).bind(error).bind(message.id).execute(c).await.map(|r| r.rows_affected()))
+    let sql = "UPDATE outbox SET status = $1, attempts = $2, next_attempt_at = $3, last_error = $4, locked_by = NULL,
+                   locked_until = NULL WHERE id = $5 AND locked_by = $6";
+    let n = on_conn!(c, c => sqlx::query(sql).bind(status).bind(attempts).bind(next).bind(error).bind(message.id).bind(worker).execute(c).await.map(|r| r.rows_affected()))
         .context("recording failed delivery")?;
-    Ok(())
+    Ok(n == 1)
 }
 
 /// `base * 2^(attempts-1)`, capped at one hour.

@@ -470,16 +470,26 @@ impl TestApp {
 /// SMTP sink. On PostgreSQL they start at the same moment, as instances
 /// behind a load balancer do; on SQLite (one machine) one after another.
 pub async fn spawn_instances(n: usize) -> Vec<TestApp> {
+    spawn_instances_with(n, std::time::Duration::ZERO, &[]).await
+}
+
+/// [`spawn_instances`] sharing one SMTP sink that takes `smtp_delay` per
+/// message, with extra settings.
+pub async fn spawn_instances_with(
+    n: usize,
+    smtp_delay: std::time::Duration,
+    env: &[(&'static str, &str)],
+) -> Vec<TestApp> {
     let dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database(&dir).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let sink = SmtpSink::start_slow(listener, smtp_delay);
+    let mut settings = vec![("USHER_SMTP_URL", format!("smtp://127.0.0.1:{port}"))];
+    settings.extend(env.iter().map(|(k, v)| (*k, v.to_string())));
     let start = |dir: tempfile::TempDir| {
-        let url = database_url.clone();
-        async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let port = listener.local_addr().unwrap().port();
-            let sink = SmtpSink::start(listener);
-            build(dir, url, sink, vec![("USHER_SMTP_URL", format!("smtp://127.0.0.1:{port}"))]).await
-        }
+        let (url, sink, settings) = (database_url.clone(), sink.clone(), settings.clone());
+        async move { build(dir, url, sink, settings).await }
     };
     // The first instance keeps the directory that holds a SQLite file.
     let dirs = std::iter::once(dir).chain((1..n).map(|_| tempfile::tempdir().unwrap()));

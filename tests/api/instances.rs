@@ -1,6 +1,8 @@
 //! Several instances on one database, as behind a load balancer.
 
-use crate::helpers::{PASSWORD, spawn_instances};
+use std::time::Duration;
+
+use crate::helpers::{PASSWORD, spawn_instances, spawn_instances_with};
 use usher::service::accounts;
 
 #[tokio::test]
@@ -31,4 +33,35 @@ async fn instances_started_together_accept_each_others_sessions_and_setup_links(
         let r = apps[0].client.get(format!("{}/admin/users", app.address)).send().await.unwrap();
         assert_eq!(r.status(), 200, "the session made on one instance works on {}", app.address);
     }
+}
+
+#[tokio::test]
+async fn behind_a_slow_mail_relay_two_instances_send_every_invitation_exactly_once() {
+    // Each message takes 150 ms to hand over, and a claimed message that no
+    // delivery has started stays with one instance for only 300 ms: the
+    // other instance takes over what the first has not started, and
+    // nothing it has started.
+    let apps = spawn_instances_with(2, Duration::from_millis(150), &[("USHER_CLAIM_LEASE_MS", "300")]).await;
+    let admin = &apps[0];
+    admin.signed_in_admin().await;
+    let people: Vec<String> = (0..20).map(|i| format!("slow{i}@example.com")).collect();
+    let list = people.join("\n");
+    let fields = [("mode", "list"), ("list", list.as_str()), ("send_now", "on"), ("lang", "en")];
+    let preview = admin.post_form("/admin/invitations/bulk/preview", &fields).await;
+    assert_eq!(preview.status(), 200);
+    admin.confirm_bulk(&preview.text().await.unwrap()).await;
+
+    for person in &people {
+        admin.smtp.wait_for(person).await;
+    }
+    // Wait until every message is recorded as delivered, then count.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while admin.count("SELECT COUNT(*) FROM outbox WHERE status <> 'delivered'").await > 0 {
+        assert!(std::time::Instant::now() < deadline, "every message is recorded as delivered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for person in &people {
+        assert_eq!(admin.smtp.count_for(person), 1, "{person} got exactly one invitation");
+    }
+    assert_eq!(admin.count("SELECT COUNT(*) FROM outbox WHERE status = 'delivered'").await, 20);
 }

@@ -26,12 +26,19 @@ impl ReceivedMail {
 pub struct SmtpSink {
     pub mails: Arc<Mutex<Vec<ReceivedMail>>>,
     arrived: Arc<Notify>,
+    /// How long it takes to accept each message (a slow relay).
+    delay: Duration,
 }
 
 impl SmtpSink {
     /// Listen on `listener` until the test ends.
     pub fn start(listener: TcpListener) -> Self {
-        let sink = Self::default();
+        Self::start_slow(listener, Duration::ZERO)
+    }
+
+    /// Listen on `listener`, taking `delay` to accept each message.
+    pub fn start_slow(listener: TcpListener, delay: Duration) -> Self {
+        let sink = Self { delay, ..Self::default() };
         let s = sink.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -85,6 +92,7 @@ impl SmtpSink {
                     }
                     data.push_str(line.strip_prefix('.').filter(|_| line.starts_with("..")).unwrap_or(&line));
                 }
+                tokio::time::sleep(self.delay).await;
                 self.mails.lock().unwrap().push(ReceivedMail { to: std::mem::take(&mut to), data });
                 self.arrived.notify_waiters();
                 b"250 queued\r\n"
