@@ -12,8 +12,10 @@ use crate::service::webhooks::check_url;
 use crate::state::AppState;
 use crate::store::webhooks::{self, AttemptResult, Delivery};
 
-/// Longer than a whole batch can take (20 × 10 s timeouts, plus DNS).
-const LEASE: Duration = Duration::minutes(10);
+/// Covers one delivery (5 s to resolve, 10 s for the request) with room to
+/// record it. Claimed deliveries not yet started are held only for the
+/// configured claim lease, as in the outbox worker.
+const SEND_LEASE: Duration = Duration::minutes(1);
 const BATCH: i64 = 20;
 /// After this long since the event, a delivery is given up as failed.
 const GIVE_UP_AFTER: Duration = Duration::hours(24);
@@ -55,7 +57,8 @@ impl WebhookWorker {
         let db = &self.state.db;
         let claimed = {
             let mut tx = db.begin().await?;
-            let rows = webhooks::claim(&mut tx.conn(), &self.worker_id, Utc::now(), LEASE, BATCH).await?;
+            let lease = self.state.config.claim_lease;
+            let rows = webhooks::claim(&mut tx.conn(), &self.worker_id, Utc::now(), lease, BATCH).await?;
             tx.commit().await?;
             rows
         };
@@ -68,6 +71,10 @@ impl WebhookWorker {
     async fn deliver(&self, d: &Delivery) -> anyhow::Result<()> {
         let endpoint = {
             let mut c = self.state.db.acquire().await?;
+            if !webhooks::start(&mut c.conn(), d.id, &self.worker_id, Utc::now(), SEND_LEASE).await? {
+                // Another instance took it after our claim lease ran out.
+                return Ok(());
+            }
             webhooks::find_endpoint(&mut c.conn(), d.endpoint_id).await?
         };
         let Some(endpoint) = endpoint else { return Ok(()) };

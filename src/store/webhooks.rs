@@ -161,6 +161,21 @@ pub async fn claim(
         .context("claiming webhook deliveries")
 }
 
+/// About to deliver: hold the delivery for `lease` if `worker` still holds
+/// its claim. False when another worker took it meanwhile.
+pub async fn start(
+    c: &mut Conn<'_>,
+    id: Uuid,
+    worker: &str,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> anyhow::Result<bool> {
+    let sql = "UPDATE webhook_deliveries SET locked_until = $1 WHERE id = $2 AND locked_by = $3 AND status = 'pending'";
+    let n = on_conn!(c, c => sqlx::query(sql).bind(now + lease).bind(id).bind(worker).execute(c).await.map(|r| r.rows_affected()))
+        .context("starting a webhook delivery")?;
+    Ok(n == 1)
+}
+
 pub struct AttemptResult<'a> {
     pub status_code: Option<i32>,
     pub duration_ms: i64,
