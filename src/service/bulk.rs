@@ -13,6 +13,7 @@ pub use super::bulk_results::{Kind, RowResult};
 use super::{
     ServiceError,
     catalog::Catalog,
+    codes,
     invitations::{self, InviteRequest, Verdict, quota_left},
 };
 use crate::domain::{
@@ -219,12 +220,10 @@ impl Planner<'_> {
                 }
                 Err(ServiceError::Invalid(errors)) => {
                     let e = &errors[0];
-                    result.kind = if e.message.starts_with(invitations::ALREADY_ACTIVE) {
-                        Kind::SkippedActive
-                    } else if e.message.contains(invitations::DOMAIN_REFUSED) {
-                        Kind::DomainNotAllowed
-                    } else {
-                        Kind::Invalid
+                    result.kind = match e.code {
+                        codes::ALREADY_ACTIVE => Kind::SkippedActive,
+                        codes::DOMAIN_NOT_ALLOWED => Kind::DomainNotAllowed,
+                        _ => Kind::Invalid,
                     };
                     result.detail = e.message.clone();
                     None
@@ -313,10 +312,15 @@ pub async fn commit(state: &AppState, actor: &Actor, access: &Access, import_id:
         return wait_while_committing(state, import_id).await;
     }
     let mut results = Vec::new();
-    let mut written = write_rows(state, actor, access, &import, &mut results).await;
-    if written.is_ok() {
+    let written = write_rows(state, actor, access, &import, &mut results).await;
+    // The quota note is a courtesy: failing to write it never marks an
+    // import whose rows were all written as stopped.
+    let noted = async {
         let mut c = state.db.acquire().await?;
-        written = explain_quota(&mut c.conn(), actor, &mut results, Utc::now()).await.map_err(BulkError::from);
+        explain_quota(&mut c.conn(), actor, &mut results, Utc::now()).await
+    };
+    if let Err(e) = noted.await {
+        tracing::warn!(error = ?e, "explaining over-quota rows of a bulk import");
     }
     // Rows already written stay written: record them even when the import
     // stopped part way, so its result page says what happened.

@@ -160,8 +160,9 @@ fn check_grants(catalog: &Catalog, access: &Access, grants: &Grants, login_id: &
             return Err(ServiceError::field("tenants", format!("The tenant {} is disabled", t.name)));
         }
         if !t.allows(login_id) {
-            return Err(ServiceError::field(
+            return Err(ServiceError::field_code(
                 "login_id",
+                super::codes::DOMAIN_NOT_ALLOWED,
                 format!("{}{DOMAIN_REFUSED}{}", t.name, t.domains().join(", ")),
             ));
         }
@@ -178,18 +179,8 @@ pub async fn quota_left(
     inviter: &Actor,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<i64>> {
-    if account.invites_per_inviter_per_day <= 0 {
-        return Ok(None);
-    }
-    let since = now - Duration::hours(24);
-    let used = match inviter.user_id {
-        Some(id) => invitations::count_by_inviter_since(c, id, since).await?,
-        None if inviter.label.starts_with("api-key:") => {
-            audit::count_since(c, &inviter.label, "invitation.created", since).await?
-        }
-        None => return Ok(None),
-    };
-    Ok(Some((account.invites_per_inviter_per_day - used).max(0)))
+    let standing = super::quota::standing(c, account, inviter, now).await?;
+    Ok(standing.map(|(used, _)| (account.invites_per_inviter_per_day - used).max(0)))
 }
 
 /// Write new invitations (and their users, links, messages and audit

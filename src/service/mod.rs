@@ -74,6 +74,8 @@ pub mod codes {
     pub const ALREADY_INVITED: &str = "already_invited";
     pub const TENANT_SLUG_TAKEN: &str = "tenant_slug_taken";
     pub const ROLE_NAME_TAKEN: &str = "role_name_taken";
+    /// The tenant's email-domain allow-list refuses this address.
+    pub const DOMAIN_NOT_ALLOWED: &str = "domain_not_allowed";
     /// The codes that mean a conflict with existing data.
     pub const CONFLICTS: [&str; 5] =
         [LOGIN_ID_TAKEN, ALREADY_ACTIVE, ALREADY_INVITED, TENANT_SLUG_TAKEN, ROLE_NAME_TAKEN];

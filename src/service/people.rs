@@ -12,13 +12,13 @@ use super::{
     invitations,
 };
 use crate::domain::{
-    access::{Access, Change},
+    access::{Access, Change, Person},
     login_id::LoginId,
 };
 use crate::state::AppState;
 use crate::store::{
-    audit, audit::Actor, invitations as inv_store, is_unique_violation, sessions, users, users::Attributes,
-    users::Profile,
+    Conn, audit, audit::Actor, invitations as inv_store, is_unique_violation, sessions, users, users::Attributes,
+    users::Profile, users::User,
 };
 
 pub struct ProfileInput {
@@ -27,6 +27,8 @@ pub struct ProfileInput {
     pub display_name: String,
     pub external_id: String,
     pub custom_attributes: Attributes,
+    /// Make this login ID of theirs the primary one, in the same change.
+    pub primary_login_id: Option<String>,
 }
 
 pub async fn update_profile(
@@ -47,11 +49,21 @@ pub async fn update_profile(
             errors.push(super::FieldError::new(field, "Use at most 200 characters"));
         }
     }
-    if !errors.is_empty() {
-        return Err(ServiceError::Invalid(errors));
-    }
+    let primary = p.primary_login_id.as_deref().map(parse_login_id).transpose();
+    let primary = match primary {
+        Ok(primary) if errors.is_empty() => primary,
+        Ok(_) => return Err(ServiceError::Invalid(errors)),
+        Err(e) => {
+            errors.push(e);
+            return Err(ServiceError::Invalid(errors));
+        }
+    };
     let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Account).await?;
     let mut c = tx.conn();
+    if let Some(login) = &primary {
+        // Refused before anything is written: the change is all or nothing.
+        set_primary(&mut c, actor, &user, &person, login).await?;
+    }
     let external = p.external_id.trim();
     let profile = Profile {
         given_name: p.given_name.trim(),
@@ -157,17 +169,37 @@ pub async fn make_primary(
     user_id: Uuid,
     raw: &str,
 ) -> Result<(), ServiceError> {
-    let login = LoginId::parse(raw).map_err(|m| ServiceError::field("login_id", m))?;
+    let login = parse_login_id(raw).map_err(|e| ServiceError::Invalid(vec![e]))?;
     let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Account).await?;
-    let mut c = tx.conn();
+    set_primary(&mut tx.conn(), actor, &user, &person, &login).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn parse_login_id(raw: &str) -> Result<LoginId, super::FieldError> {
+    LoginId::parse(raw).map_err(|m| super::FieldError {
+        field: "login_id",
+        code: LoginId::problem_code(raw),
+        message: m,
+    })
+}
+
+/// Make `login` (one of the user's login IDs) their primary one.
+async fn set_primary(
+    c: &mut Conn<'_>,
+    actor: &Actor,
+    user: &User,
+    person: &Person,
+    login: &LoginId,
+) -> Result<(), ServiceError> {
     if user.login_id == login.as_str() {
         return Ok(());
     }
-    if !users::set_primary_login_id(&mut c, user_id, login.as_str()).await? {
+    if !users::set_primary_login_id(c, user.id, login.as_str()).await? {
         return Err(ServiceError::field("login_id", "This is not one of their login IDs"));
     }
     audit::record_in_tenants(
-        &mut c,
+        c,
         actor,
         "user.primary_login_id_changed",
         login.as_str(),
@@ -175,7 +207,6 @@ pub async fn make_primary(
         json!({ "login_id": login.as_str(), "was": user.login_id }),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -439,8 +470,9 @@ pub async fn create_user(state: &AppState, actor: &Actor, access: &Access, p: Ne
             return Err(ServiceError::field("tenants", format!("The tenant {} is disabled", tenant.name)));
         }
         if !tenant.allows(&login) {
-            return Err(ServiceError::field(
+            return Err(ServiceError::field_code(
                 "login_id",
+                super::codes::DOMAIN_NOT_ALLOWED,
                 format!("{}{}{}", tenant.name, super::invitations::DOMAIN_REFUSED, tenant.domains().join(", ")),
             ));
         }

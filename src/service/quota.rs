@@ -5,14 +5,14 @@
 use chrono::{DateTime, Duration, Timelike, Utc};
 
 use super::ServiceError;
-use crate::store::{Conn, audit, audit::Actor, invitations, settings::AccountSettings};
+use crate::store::{Conn, audit::Actor, invitations, invitations::MadeBy, settings::AccountSettings};
 
 /// How far back the quota counts.
 pub const WINDOW: Duration = Duration::hours(24);
 
 /// How many invitations `inviter` made in the window, and when one more
 /// is possible; None when no quota applies.
-async fn standing(
+pub async fn standing(
     c: &mut Conn<'_>,
     account: &AccountSettings,
     inviter: &Actor,
@@ -25,17 +25,13 @@ async fn standing(
     let since = now - WINDOW;
     // Below the limit once `used - limit + 1` of them have left the window:
     // the one at that place (oldest first) is the one to wait for.
-    let (used, freeing) = match inviter.user_id {
-        Some(id) => {
-            let used = invitations::count_by_inviter_since(c, id, since).await?;
-            (used, invitations::nth_by_inviter_since(c, id, since, (used - limit).max(0)).await?)
-        }
-        None if inviter.label.starts_with("api-key:") => {
-            let used = audit::count_since(c, &inviter.label, "invitation.created", since).await?;
-            (used, audit::nth_since(c, &inviter.label, "invitation.created", since, (used - limit).max(0)).await?)
-        }
-        None => return Ok(None),
+    let by = match (inviter.user_id, inviter.api_key_id) {
+        (Some(id), _) => MadeBy::Person(id),
+        (None, Some(key)) => MadeBy::ApiKey(key),
+        (None, None) => return Ok(None),
     };
+    let used = invitations::count_made_since(c, by, since).await?;
+    let freeing = invitations::nth_made_since(c, by, since, (used - limit).max(0)).await?;
     // Nothing counted yet (a bulk import about to use the whole quota):
     // the invitations made now are the ones to wait for.
     Ok(Some((used, freeing.unwrap_or(now) + WINDOW)))

@@ -211,24 +211,3 @@ pub async fn purge_before(c: &mut Conn<'_>, cutoff: DateTime<Utc>) -> anyhow::Re
     on_conn!(c, c => sqlx::query(sql).bind(cutoff).execute(c).await.map(|r| r.rows_affected()))
         .context("purging audit log")
 }
-
-/// How many `action` entries `actor` has since `since`.
-pub async fn count_since(c: &mut Conn<'_>, actor: &str, action: &str, since: DateTime<Utc>) -> anyhow::Result<i64> {
-    let sql = "SELECT COUNT(*) FROM audit_log WHERE action = $1 AND at > $2 AND actor = $3";
-    on_conn!(c, c => sqlx::query_scalar(sql).bind(action).bind(since).bind(actor).fetch_one(c).await)
-        .context("counting audit entries")
-}
-
-/// When `actor` did `action` for the `skip`-th time (0: the first) since
-/// `since`.
-pub async fn nth_since(
-    c: &mut Conn<'_>,
-    actor: &str,
-    action: &str,
-    since: DateTime<Utc>,
-    skip: i64,
-) -> anyhow::Result<Option<DateTime<Utc>>> {
-    let sql = "SELECT at FROM audit_log WHERE action = $1 AND at > $2 AND actor = $3 ORDER BY at LIMIT 1 OFFSET $4";
-    on_conn!(c, c => sqlx::query_scalar(sql).bind(action).bind(since).bind(actor).bind(skip).fetch_optional(c).await)
-        .context("finding an audit entry")
-}

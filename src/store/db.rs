@@ -214,7 +214,9 @@ macro_rules! bind_all {
         let mut q = $query;
         for arg in $args {
             q = match arg {
-                $crate::store::Arg::Text(v) => q.bind(v.clone()),
+                // No stored text holds a NUL (PostgreSQL refuses it), so a filter
+                // value with one matches as if it had none, never a 500.
+                $crate::store::Arg::Text(v) => q.bind(v.replace('\0', "")),
                 $crate::store::Arg::Id(v) => q.bind(*v),
                 $crate::store::Arg::Int(v) => q.bind(*v),
                 $crate::store::Arg::Time(v) => q.bind(*v),

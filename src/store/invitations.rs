@@ -320,22 +320,42 @@ pub async fn expire_if_due(c: &mut Conn<'_>, id: Uuid, now: DateTime<Utc>) -> an
 }
 
 /// Invitations created by `inviter` since `since` (for the daily quota).
-pub async fn count_by_inviter_since(c: &mut Conn<'_>, inviter: Uuid, since: DateTime<Utc>) -> anyhow::Result<i64> {
-    let sql = "SELECT COUNT(*) FROM invitations WHERE invited_by = $1 AND created_at > $2";
-    on_conn!(c, c => sqlx::query_scalar(sql).bind(inviter).bind(since).fetch_one(c).await)
+/// Whose invitations the daily quota counts: a person's or an API key's.
+#[derive(Clone, Copy, Debug)]
+pub enum MadeBy {
+    Person(Uuid),
+    ApiKey(Uuid),
+}
+
+impl MadeBy {
+    fn condition(self) -> (&'static str, Uuid) {
+        match self {
+            Self::Person(id) => ("invited_by = $1", id),
+            Self::ApiKey(id) => ("invited_by_api_key = $1", id),
+        }
+    }
+}
+
+pub async fn count_made_since(c: &mut Conn<'_>, by: MadeBy, since: DateTime<Utc>) -> anyhow::Result<i64> {
+    let (condition, id) = by.condition();
+    let sql = format!("SELECT COUNT(*) FROM invitations WHERE {condition} AND created_at > $2");
+    on_conn!(c, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).bind(id).bind(since).fetch_one(c).await)
         .context("counting invitations")
 }
 
-/// When `inviter` made the invitation `skip` places after their oldest
-/// one since `since` (for when the daily quota frees up).
-pub async fn nth_by_inviter_since(
+/// When `by` made the invitation `skip` places after their oldest one
+/// since `since` (for when the daily quota frees up).
+pub async fn nth_made_since(
     c: &mut Conn<'_>,
-    inviter: Uuid,
+    by: MadeBy,
     since: DateTime<Utc>,
     skip: i64,
 ) -> anyhow::Result<Option<DateTime<Utc>>> {
-    let sql = "SELECT created_at FROM invitations WHERE invited_by = $1 AND created_at > $2 ORDER BY created_at LIMIT 1 OFFSET $3";
-    on_conn!(c, c => sqlx::query_scalar(sql).bind(inviter).bind(since).bind(skip).fetch_optional(c).await)
+    let (condition, id) = by.condition();
+    let sql = format!(
+        "SELECT created_at FROM invitations WHERE {condition} AND created_at > $2 ORDER BY created_at LIMIT 1 OFFSET $3"
+    );
+    on_conn!(c, c => sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())).bind(id).bind(since).bind(skip).fetch_optional(c).await)
         .context("finding the oldest counted invitation")
 }
 

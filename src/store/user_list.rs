@@ -218,9 +218,13 @@ pub async fn details(c: &mut Conn<'_>, ids: &[Uuid], scope: Option<Uuid>) -> any
     let s = ids.len() + 1;
     let sql = format!(
         "SELECT u.id, u.primary_login_id AS login_id, u.given_name, u.family_name, u.display_name, u.status,
-            COALESCE((SELECT x.primary_login_id FROM users x
-                WHERE x.id = CASE WHEN ${s} IS NULL THEN u.invited_by ELSE i.invited_by END),
-                (SELECT 'API key: ' || k.name FROM api_keys k WHERE k.id = i.invited_by_api_key)) AS invited_by_login,
+            CASE WHEN i.id IS NULL
+                -- Never invited (in the viewer's tenant): who created them, for project-wide viewers.
+                THEN (SELECT x.primary_login_id FROM users x WHERE x.id = u.invited_by AND ${s} IS NULL)
+                -- Otherwise whoever sent the latest invitation, a person or an API key.
+                ELSE COALESCE((SELECT x.primary_login_id FROM users x WHERE x.id = i.invited_by),
+                    (SELECT 'API key: ' || k.name FROM api_keys k WHERE k.id = i.invited_by_api_key))
+            END AS invited_by_login,
             u.created_at, u.last_login_at, i.resent_count, i.status AS invitation_status,
             i.expires_at AS invitation_expires_at, i.id AS invitation_id, i.tenant_id AS invitation_tenant_id
          FROM users u

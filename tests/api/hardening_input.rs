@@ -349,3 +349,29 @@ async fn an_oversized_form_is_a_413_console_page_saying_the_limit() {
     // The console still works afterwards.
     assert_eq!(app.get("/admin/settings").await.status(), 200);
 }
+
+#[tokio::test]
+async fn a_nul_character_in_a_filter_or_a_saved_field_is_taken_out_never_a_500() {
+    let app = spawn_app().await;
+    app.signed_in_admin().await;
+    let key = app.api_key("admin", None).await;
+    // Filters: the users table's role, the audit log's action (page and CSV).
+    for path in ["/admin/users?role=%00", "/admin/audit?action=%00", "/admin/audit.csv?action=x%00y"] {
+        let r = app.get(path).await;
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+    }
+    let (status, body) = app.api("GET", "/api/v1/users?role=%00", &key, None).await;
+    assert_eq!(status, 200, "{body}");
+
+    // Saved text: a console form and an API body.
+    let r =
+        app.post_form("/admin/invitations", &[("login_id", "nul1@x.io"), ("given_name", "A\0da"), ("send", "")]).await;
+    assert!(r.status().is_success() || r.status() == 303, "console invite: {}", r.status());
+    let body = json!({ "login_id": "nul2@x.io", "given_name": "Gr\u{0}ace", "send": false });
+    let (status, created) = app.api("POST", "/api/v1/invitations", &key, Some(body)).await;
+    assert_eq!(status, 201, "{created}");
+    for (login_id, name) in [("nul1@x.io", "Ada"), ("nul2@x.io", "Grace")] {
+        let stored = app.scalar("SELECT given_name FROM users WHERE primary_login_id = $1", login_id).await;
+        assert_eq!(stored, name, "{login_id}'s name is saved without the NUL");
+    }
+}

@@ -68,6 +68,11 @@ async fn tenant_staff_cannot_deactivate_or_edit_someone_with_a_project_wide_cons
 
     let page = lead.get_html(&format!("/admin/users/{support}")).await;
     assert!(!page.contains("/deactivate\"") && !page.contains("/delete\""), "nothing offered");
+    // Nor in the users table, where a peer below them still gets the actions.
+    person(&app, "member@x.io", &[], &[acme]).await;
+    let table = lead.get_html("/admin/users").await;
+    assert!(!table_row(&table, "support@x.io").contains("/deactivate\""), "no Deactivate for support");
+    assert!(table_row(&table, "member@x.io").contains("/deactivate\""), "Deactivate for a plain member");
     let attempts = [
         ("deactivate", vec![]),
         ("logout-all", vec![]),
@@ -322,6 +327,11 @@ async fn the_api_names_the_primary_login_id_and_changes_it_on_request() {
     let (status, problem) = app.api("PATCH", &base, &key, Some(json!({ "login_id": "other@x.io" }))).await;
     assert_eq!(status, 422);
     assert_eq!(problem["errors"][0]["field"], "login_id");
+    // All or nothing: a refused primary login ID saves no name either.
+    let patch = json!({ "given_name": "Zed", "login_id": "other@x.io" });
+    assert_eq!(app.api("PATCH", &base, &key, Some(patch)).await.0, 422);
+    let (_, user) = app.api("GET", &base, &key, None).await;
+    assert_eq!((&user["given_name"], &user["login_id"]), (&json!(""), &json!("+4915111112222")));
 
     let (_, user) = app.api("DELETE", &format!("{base}/login-ids/+4915111112222"), &key, None).await;
     assert_eq!(user["login_id"], "zed@x.io");

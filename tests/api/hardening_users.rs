@@ -298,16 +298,16 @@ async fn over_the_quota_the_api_answers_429_with_retry_after_and_the_time_in_the
     assert_eq!(status, 201);
     // The key's invitation was made 23 hours ago: the next is possible in an hour.
     let made = Utc::now() - Duration::hours(23);
-    let sql = "UPDATE audit_log SET at = '{t}' WHERE action = 'invitation.created' AND target = $1";
+    let sql = "UPDATE invitations SET created_at = '{t}' WHERE login_id = $1";
     app.exec(with_time(sql, made), "one@x.io").await;
-    let r = app
-        .client
-        .post(app.url("/api/v1/invitations"))
-        .bearer_auth(&key)
-        .json(&invite("two@x.io"))
-        .send()
-        .await
-        .unwrap();
+    let second = || {
+        app.client
+            .post(app.url("/api/v1/invitations"))
+            .bearer_auth(&key)
+            .header("idempotency-key", "second-invitation")
+            .json(&invite("two@x.io"))
+    };
+    let r = second().send().await.unwrap();
     assert_eq!(r.status(), 429);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
     let retry: i64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
@@ -319,6 +319,13 @@ async fn over_the_quota_the_api_answers_429_with_retry_after_and_the_time_in_the
         detail.ends_with(&format!("the next one is possible at {}", shown_minute(made + Duration::hours(24)))),
         "{detail}"
     );
+    // Once the quota frees up, retrying with the same Idempotency-Key (as a
+    // client following Retry-After does) creates the invitation: the
+    // refusal was not kept for that key.
+    app.exec(with_time(sql, Utc::now() - Duration::hours(25)), "one@x.io").await;
+    let r = second().send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    assert!(r.headers().get("idempotent-replayed").is_none());
 }
 
 // ---- 28: redeliver keeps the history and checks the webhook ----

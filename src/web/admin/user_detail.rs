@@ -294,6 +294,7 @@ pub async fn save_profile(
                 display_name: v.display_name.clone(),
                 external_id: v.external_id.clone(),
                 custom_attributes: attrs,
+                primary_login_id: None,
             };
             people::update_profile(&state, &g.actor, &g.access, id, input).await
         }

@@ -1,7 +1,7 @@
 //! `/admin/users`: the people table with search, filters, sort, paging, a
 //! per-row actions menu and bulk actions on selected rows.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
@@ -10,7 +10,11 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::parse_id;
-use crate::domain::{access::Capability, invitation::InvitationStatus, user::UserStatus};
+use crate::domain::{
+    access::{Capability, Change},
+    invitation::InvitationStatus,
+    user::UserStatus,
+};
 use crate::service::{
     accounts, invitations, people, people::ActionOutcome, people::BulkAction, resend_expired as expired, show_time,
 };
@@ -103,10 +107,16 @@ fn page_link(q: &UsersQuery, page: i64) -> String {
     format!("/admin/users?{query}")
 }
 
-/// One table row; `disabled` names the disabled tenants by id.
-fn to_row(u: Listed, g: &Guard<ViewPeople>, now: chrono::DateTime<Utc>, disabled: &HashMap<Uuid, String>) -> Row {
+/// One table row; `disabled` names the disabled tenants by id;
+/// `can_manage`: the viewer may change this person's account.
+fn to_row(
+    u: Listed,
+    g: &Guard<ViewPeople>,
+    now: chrono::DateTime<Utc>,
+    disabled: &HashMap<Uuid, String>,
+    can_manage: bool,
+) -> Row {
     let can_invite = g.access.can(Capability::Invite);
-    let can_manage = g.access.can(Capability::ManageUsers);
     let user_status = UserStatus::parse(&u.status).unwrap_or(UserStatus::Invited);
     let inv_status = match (&u.invitation_status, u.invitation_expires_at) {
         (Some(s), Some(exp)) => InvitationStatus::parse(s).map(|st| st.at(exp, now)),
@@ -174,8 +184,26 @@ pub async fn list_users(
         after: None,
     };
     let (listed, total) = user_list::list(&mut c.conn(), &q).await?;
+    // Offer Edit, Activate and Deactivate only where the one rule allows it
+    // (a project-wide admin may change anyone: no need to ask per row).
+    let mut may_manage = HashSet::new();
+    if g.access.can(Capability::ManageUsers) {
+        for u in &listed {
+            let allowed = g.access.is_admin()
+                || g.access.may_change(&accounts::person_of(&mut c.conn(), u.id).await?, Change::Account).is_ok();
+            if allowed {
+                may_manage.insert(u.id);
+            }
+        }
+    }
     drop(c);
-    let rows = listed.into_iter().map(|u| to_row(u, &g, now, &disabled)).collect();
+    let rows = listed
+        .into_iter()
+        .map(|u| {
+            let can_manage = may_manage.contains(&u.id);
+            to_row(u, &g, now, &disabled, can_manage)
+        })
+        .collect();
     let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     let page = UsersPage {
         page: g.page.clone(),

@@ -123,8 +123,16 @@ pub async fn idempotency_layer(
         }
         Err(e) => return Ok(req.error_response(ApiError::from(e))),
     }
+    // Kept: every answer but a 5xx and those that depend on the moment (a
+    // quota or rate limit, a cooldown or state conflict), which a retry
+    // with the same key, after Retry-After, must be able to get past.
     let response = match next.call(req).await {
-        Ok(response) if !response.status().is_server_error() => response,
+        Ok(response)
+            if !response.status().is_server_error()
+                && !matches!(response.status(), StatusCode::TOO_MANY_REQUESTS | StatusCode::CONFLICT) =>
+        {
+            response
+        }
         other => {
             if let Err(e) = release(&state, api_key, &key).await {
                 tracing::warn!(error = ?e, "could not release an idempotency key");
@@ -213,7 +221,22 @@ async fn replay(state: &AppState, api_key: Uuid, key: &str, request_hash: &str) 
 /// Parse a JSON body, or answer 400 with what is wrong.
 pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let body = if body.is_empty() { b"{}".as_slice() } else { body };
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_json(&e))
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| ApiError::bad_json(&e))?;
+    serde_json::from_value(without_nul(value)).map_err(|e| ApiError::bad_json(&e))
+}
+
+/// The value with NUL characters taken out of every string: they mean
+/// nothing to a person, and PostgreSQL refuses to store them.
+fn without_nul(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => Value::String(s.replace('\0', "")),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k.replace('\0', ""), without_nul(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(without_nul).collect()),
+        other => other,
+    }
 }
 
 /// The value with every `link` field removed.

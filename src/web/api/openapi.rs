@@ -137,12 +137,18 @@ fn problem_schema() -> Value {
     let conflicts = codes::CONFLICTS.iter().map(|c| format!("conflict.{c}"));
     let mut problem_codes: Vec<String> = super::problem::CODES.iter().map(|c| c.to_string()).chain(conflicts).collect();
     problem_codes.sort();
-    let field_codes =
-        [codes::INVALID, codes::REQUIRED, codes::OUT_OF_RANGE, codes::INVALID_EMAIL, codes::INVALID_PHONE]
-            .into_iter()
-            .chain(codes::CONFLICTS)
-            .chain(["invalid_json"])
-            .collect::<Vec<_>>();
+    let field_codes = [
+        codes::INVALID,
+        codes::REQUIRED,
+        codes::OUT_OF_RANGE,
+        codes::INVALID_EMAIL,
+        codes::INVALID_PHONE,
+        codes::DOMAIN_NOT_ALLOWED,
+    ]
+    .into_iter()
+    .chain(codes::CONFLICTS)
+    .chain(["invalid_json"])
+    .collect::<Vec<_>>();
     json!({
         "type": "object", "description": "RFC 9457 problem details", "required": ["type", "title", "status", "code"],
         "properties": { "type": { "type": "string" }, "title": { "type": "string" }, "status": { "type": "integer" },

@@ -122,10 +122,13 @@ impl ApiError {
     }
 
     /// Field errors: 422 `validation_failed`, or 409 `conflict.<code>`
-    /// when a value is well-formed but taken (see [`crate::service::codes::CONFLICTS`]).
+    /// when every value is well-formed but one is taken (see
+    /// [`crate::service::codes::CONFLICTS`]); a malformed value anywhere
+    /// makes it a 422.
     pub fn invalid(errors: Vec<FieldError>) -> Self {
         let detail = errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; ");
-        let mut e = match errors.iter().find(|e| e.is_conflict()) {
+        let all_conflicts = errors.iter().all(FieldError::is_conflict);
+        let mut e = match errors.iter().find(|e| e.is_conflict()).filter(|_| all_conflicts) {
             Some(conflict) => Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
                 .with_code(format!("conflict.{}", conflict.code)),
             None => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid request", detail)
@@ -239,6 +242,15 @@ mod tests {
         }]);
         assert_eq!((e.status, e.code.as_str()), (StatusCode::CONFLICT, "conflict.login_id_taken"));
         assert_eq!(e.to_json()["errors"][0]["code"], "login_id_taken");
+    }
+
+    #[test]
+    fn a_conflict_beside_a_malformed_value_is_a_422() {
+        let e = ApiError::invalid(vec![
+            FieldError { field: "login_id", code: crate::service::codes::LOGIN_ID_TAKEN, message: "taken".into() },
+            FieldError::new("lang", "Choose a language from the list"),
+        ]);
+        assert_eq!((e.status, e.code.as_str()), (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"));
     }
 
     #[test]

@@ -185,18 +185,19 @@ pub async fn update(
         && patch.display_name.is_none()
         && patch.external_id.is_none()
         && patch.custom_attributes.is_none();
-    if !only_primary {
+    if let (true, Some(primary)) = (only_primary, &patch.login_id) {
+        people::make_primary(&state, &caller.actor, &caller.access, id, primary).await?;
+    } else {
+        // One change: the profile and the primary login ID, or neither.
         let input = people::ProfileInput {
             given_name: patch.given_name.unwrap_or(current.given_name),
             family_name: patch.family_name.unwrap_or(current.family_name),
             display_name: patch.display_name.unwrap_or(current.display_name),
             external_id: patch.external_id.unwrap_or(current.external_id.unwrap_or_default()),
             custom_attributes: patch.custom_attributes.unwrap_or(current.custom_attributes),
+            primary_login_id: patch.login_id,
         };
         people::update_profile(&state, &caller.actor, &caller.access, id, input).await?;
-    }
-    if let Some(primary) = &patch.login_id {
-        people::make_primary(&state, &caller.actor, &caller.access, id, primary).await?;
     }
     Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
 }
