@@ -37,6 +37,16 @@ pub struct ProfileInput {
     pub custom_attributes: Attributes,
 }
 
+/// Names and the external ID hold at most 200 characters.
+fn check_lengths(fields: [(&'static str, &String); 4]) -> Result<(), ServiceError> {
+    let errors: Vec<_> = fields
+        .into_iter()
+        .filter(|(_, value)| value.chars().count() > 200)
+        .map(|(field, _)| super::FieldError { field, message: "Use at most 200 characters".into() })
+        .collect();
+    if errors.is_empty() { Ok(()) } else { Err(ServiceError::Invalid(errors)) }
+}
+
 pub async fn update_profile(
     state: &AppState,
     actor: &Actor,
@@ -44,20 +54,12 @@ pub async fn update_profile(
     user_id: Uuid,
     p: ProfileInput,
 ) -> Result<(), ServiceError> {
-    let mut errors = Vec::new();
-    for (field, value) in [
+    check_lengths([
         ("given_name", &p.given_name),
         ("family_name", &p.family_name),
         ("display_name", &p.display_name),
         ("external_id", &p.external_id),
-    ] {
-        if value.chars().count() > 200 {
-            errors.push(super::FieldError { field, message: "Use at most 200 characters".into() });
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ServiceError::Invalid(errors));
-    }
+    ])?;
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     let user = target(&mut c, access, user_id, true).await?;
@@ -386,6 +388,12 @@ pub struct NewPerson {
 /// caller's user joins their tenant.
 pub async fn create_user(state: &AppState, actor: &Actor, access: &Access, p: NewPerson) -> Result<Uuid, ServiceError> {
     let login = LoginId::parse(&p.login_id).map_err(|m| ServiceError::field("login_id", m))?;
+    check_lengths([
+        ("given_name", &p.given_name),
+        ("family_name", &p.family_name),
+        ("display_name", &p.display_name),
+        ("external_id", &p.external_id),
+    ])?;
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();

@@ -6,6 +6,7 @@ mod api;
 mod audit;
 mod browser;
 mod bulk;
+mod hardening_openapi;
 mod helpers;
 mod invitations;
 mod invitee;

@@ -28,14 +28,17 @@ impl FromRequest for ApiCaller {
         let req = req.clone();
         Box::pin(async move {
             let state = req.app_data::<web::Data<AppState>>().expect("AppState registered").clone();
+            // The scheme name is case-insensitive (RFC 9110 §11.1).
             let presented = req
                 .headers()
                 .get("authorization")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-                .map(str::trim)
+                .and_then(|v| v.split_once(' '))
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, token)| token.trim())
+                .filter(|token| !token.is_empty())
                 .ok_or_else(ApiError::unauthorized)?;
-            let key = api_keys::authenticate(&state, presented).await?.ok_or_else(ApiError::unauthorized)?;
+            let key = api_keys::authenticate(&state, presented).await?.ok_or_else(ApiError::invalid_token)?;
             let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
             let ua = req
                 .headers()
@@ -87,16 +90,22 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(StatusCode, serde_json::Value), ApiError>>,
 {
-    let Some(key) = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string) else {
+    let Some(raw) = req.headers().get("idempotency-key") else {
         let (status, value) = work().await?;
         return Ok(json_response(status, &value));
     };
-    if key.is_empty() || key.len() > 200 {
-        return Err(ApiError::invalid(vec![crate::service::FieldError {
-            field: "Idempotency-Key",
-            message: "Use 1 to 200 characters".into(),
-        }]));
-    }
+    // As the OpenAPI document says: 1 to 200 visible ASCII characters.
+    let key = raw
+        .to_str()
+        .ok()
+        .filter(|k| (1..=200).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_string)
+        .ok_or_else(|| {
+            ApiError::invalid(vec![crate::service::FieldError {
+                field: "Idempotency-Key",
+                message: "Use 1 to 200 visible ASCII characters (no spaces)".into(),
+            }])
+        })?;
     let request_hash = hash_token(&format!("{} {}\n{}", req.method(), req.path(), String::from_utf8_lossy(body)));
     let reserved = {
         let mut c = state.db.acquire().await?;

@@ -42,12 +42,50 @@ pub struct InvitationIn {
     #[serde(default)]
     pub redirect_url: Option<String>,
     /// Lifetime in seconds (3600 to 7776000); default: the account's.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub expires_in: Option<i64>,
 }
 
 fn yes() -> bool {
     true
+}
+
+/// A JSON number with no fraction: `7200.0` is the integer 7200, as JSON
+/// Schema's `integer` says. Out-of-range values saturate, so the range
+/// check answers them.
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    match (n.as_i64(), n.as_f64()) {
+        (Some(i), _) => Ok(Some(i)),
+        (None, Some(f)) if f.fract() == 0.0 => Ok(Some(f as i64)),
+        _ => Err(serde::de::Error::custom(format!("expected a whole number, got {n}"))),
+    }
+}
+
+/// The API takes text exactly as documented: no surrounding spaces and
+/// no empty string standing in for "left out" (the console's form is
+/// forgiving; a program can send exactly what it means).
+fn api_exactness(input: &InvitationIn) -> Vec<FieldError> {
+    let exact = |v: &str| !v.is_empty() && v.trim() == v;
+    let mut errors = Vec::new();
+    if input.lang.as_deref().is_some_and(|l| !exact(l)) {
+        errors.push(FieldError { field: "lang", message: "Use en or de".into() });
+    }
+    if input.redirect_url.as_deref().is_some_and(|u| !exact(u)) {
+        errors.push(FieldError {
+            field: "redirect_url",
+            message: "Enter a full web address starting with https://".into(),
+        });
+    }
+    if input.custom_attributes.keys().any(|k| !exact(k)) {
+        errors.push(FieldError {
+            field: "custom_attributes",
+            message: "Attribute names use letters, digits, _ and - (1 to 60)".into(),
+        });
+    }
+    errors
 }
 
 /// Validate like the console form does, plus the API-only fields.
@@ -67,7 +105,7 @@ pub fn to_request(input: &InvitationIn) -> Result<service::InviteRequest, ApiErr
         lang: input.lang.clone().unwrap_or_default(),
         redirect_url: input.redirect_url.clone().unwrap_or_default(),
     };
-    let mut errors = Vec::new();
+    let mut errors = api_exactness(input);
     let expires_in = match input.expires_in {
         None => None,
         Some(s) if (3600..=90 * 86_400).contains(&s) => Some(chrono::Duration::seconds(s)),

@@ -35,6 +35,17 @@ impl ApiError {
         )
     }
 
+    /// A bearer token was presented but is unknown, expired or revoked
+    /// (RFC 6750 `invalid_token`).
+    pub fn invalid_token() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid-token",
+            "Unauthorized",
+            "This API key is unknown, expired or revoked.",
+        )
+    }
+
     pub fn forbidden(what: &str) -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
@@ -129,6 +140,14 @@ impl ResponseError for ApiError {
             "detail": self.detail,
             "errors": self.errors,
         });
-        HttpResponse::build(self.status).content_type("application/problem+json").body(body.to_string())
+        let mut response = HttpResponse::build(self.status);
+        response.content_type("application/problem+json");
+        // RFC 9110: every 401 names the scheme to use; RFC 6750 adds the
+        // error code when a token was presented.
+        if self.status == StatusCode::UNAUTHORIZED {
+            let challenge = if self.kind == "invalid-token" { r#"Bearer error="invalid_token""# } else { "Bearer" };
+            response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, challenge));
+        }
+        response.body(body.to_string())
     }
 }

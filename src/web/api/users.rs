@@ -297,10 +297,20 @@ pub async fn remove_tenant(
     Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
 }
 
-async fn set_active(state: &AppState, caller: &ApiCaller, id: &str, active: bool) -> Result<HttpResponse, ApiError> {
-    let id = visible(state, caller, id).await?;
-    accounts::set_active(state, &caller.actor, &caller.access, id, active).await?;
-    Ok(json_response(StatusCode::OK, &user_json(state, &caller.access, id).await?))
+async fn set_active(
+    state: &AppState,
+    caller: &ApiCaller,
+    req: &HttpRequest,
+    id: &str,
+    body: &[u8],
+    active: bool,
+) -> Result<HttpResponse, ApiError> {
+    idempotent(state, caller, req, body, || async {
+        let id = visible(state, caller, id).await?;
+        accounts::set_active(state, &caller.actor, &caller.access, id, active).await?;
+        Ok((StatusCode::OK, user_json(state, &caller.access, id).await?))
+    })
+    .await
 }
 
 pub async fn activate(
@@ -308,9 +318,10 @@ pub async fn activate(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageUsers, req.path()).await?;
-    set_active(&state, &caller, &id, true).await
+    set_active(&state, &caller, &req, &id, &body, true).await
 }
 
 pub async fn deactivate(
@@ -318,9 +329,10 @@ pub async fn deactivate(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageUsers, req.path()).await?;
-    set_active(&state, &caller, &id, false).await
+    set_active(&state, &caller, &req, &id, &body, false).await
 }
 
 pub async fn delete(
@@ -340,9 +352,13 @@ pub async fn log_out(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageUsers, req.path()).await?;
-    let id = visible(&state, &caller, &id).await?;
-    let n = people::log_out_everywhere(&state, &caller.actor, &caller.access, id).await?;
-    Ok(json_response(StatusCode::OK, &json!({ "sessions_ended": n })))
+    idempotent(&state, &caller, &req, &body, || async {
+        let id = visible(&state, &caller, &id).await?;
+        let n = people::log_out_everywhere(&state, &caller.actor, &caller.access, id).await?;
+        Ok((StatusCode::OK, json!({ "sessions_ended": n })))
+    })
+    .await
 }
