@@ -160,7 +160,7 @@ fn query_parameters(id: &str) -> Vec<Value> {
     ];
     match id {
         "list_invitations" => [
-            q("status", json!({ "enum": ["pending", "accepted", "expired", "revoked", "declined"] })),
+            q("status", json!({ "enum": ["", "pending", "accepted", "expired", "revoked", "declined"], "description": "Empty or left out: any" })),
             q("tenant", json!({ "type": "string", "format": "uuid" })),
             q("login_id", json!({ "type": "string" })),
             q("created_after", json!({ "type": "string", "format": "date-time" })),
@@ -171,7 +171,7 @@ fn query_parameters(id: &str) -> Vec<Value> {
         .collect(),
         "list_users" => [
             q("q", json!({ "type": "string" })),
-            q("status", json!({ "enum": ["invited", "invite_expired", "active", "disabled"] })),
+            q("status", json!({ "enum": ["", "invited", "invite_expired", "active", "disabled"], "description": "Empty or left out: any" })),
             q("tenant", json!({ "type": "string", "format": "uuid" })),
             q("role", json!({ "type": "string" })),
         ]
