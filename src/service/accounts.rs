@@ -281,7 +281,7 @@ pub async fn create_tenant(state: &AppState, actor: &Actor, name: &str, slug: &s
     let name = name.trim();
     let slug = slug.trim().to_lowercase();
     let mut errors = Vec::new();
-    if name.is_empty() || name.len() > 100 {
+    if name.is_empty() || name.chars().count() > 100 {
         errors.push(FieldError::new("name", "Enter a name of up to 100 characters"));
     }
     let slug_ok = !slug.is_empty()
@@ -364,6 +364,24 @@ pub async fn delete_role(state: &AppState, actor: &Actor, name: &str) -> Result<
 }
 
 /// Normalize an allow-list typed as "example.com, example.org".
+/// One email domain as the allow-list keeps it: two or more dot-separated
+/// labels of ASCII letters, digits and dashes, at most 253 characters
+/// (the API document's pattern says the same).
+fn is_domain(d: &str) -> bool {
+    d.len() <= 253
+        && d.split('.').count() >= 2
+        && d.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+}
+
+/// The allow-list as the API sends it: one domain per item, exactly (an
+/// empty item or one holding several domains is refused, not dropped).
+pub fn domain_list(items: &[String]) -> Result<String, ServiceError> {
+    if let Some(bad) = items.iter().find(|d| !is_domain(d)) {
+        return Err(ServiceError::field("allowed_domains", format!("\"{bad}\" is not a domain like example.com")));
+    }
+    parse_domains(&items.join(","))
+}
+
 fn parse_domains(raw: &str) -> Result<String, ServiceError> {
     let mut domains = Vec::new();
     for d in raw
@@ -371,10 +389,7 @@ fn parse_domains(raw: &str) -> Result<String, ServiceError> {
         .map(|d| d.trim().trim_start_matches('@').to_lowercase())
         .filter(|d| !d.is_empty())
     {
-        let ok = d.contains('.')
-            && d.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
-            && !d.starts_with('.');
-        if !ok {
+        if !is_domain(&d) {
             return Err(ServiceError::field("allowed_domains", format!("\"{d}\" is not a domain like example.com")));
         }
         if !domains.contains(&d) {
@@ -393,7 +408,7 @@ pub async fn update_tenant(
     allowed_domains: &str,
 ) -> Result<(), ServiceError> {
     let name = name.trim();
-    if name.is_empty() || name.len() > 100 {
+    if name.is_empty() || name.chars().count() > 100 {
         return Err(ServiceError::field("name", "Enter a name of up to 100 characters"));
     }
     let domains = parse_domains(allowed_domains)?;

@@ -31,6 +31,16 @@ pub struct ProfileInput {
     pub primary_login_id: Option<String>,
 }
 
+/// Names and the external ID hold at most 200 characters.
+fn check_lengths(fields: [(&'static str, &String); 4]) -> Result<(), ServiceError> {
+    let errors: Vec<_> = fields
+        .into_iter()
+        .filter(|(_, value)| value.chars().count() > 200)
+        .map(|(field, _)| super::FieldError::new(field, "Use at most 200 characters"))
+        .collect();
+    if errors.is_empty() { Ok(()) } else { Err(ServiceError::Invalid(errors)) }
+}
+
 pub async fn update_profile(
     state: &AppState,
     actor: &Actor,
@@ -38,26 +48,26 @@ pub async fn update_profile(
     user_id: Uuid,
     p: ProfileInput,
 ) -> Result<(), ServiceError> {
-    let mut errors = Vec::new();
-    for (field, value) in [
+    let lengths = check_lengths([
         ("given_name", &p.given_name),
         ("family_name", &p.family_name),
         ("display_name", &p.display_name),
         ("external_id", &p.external_id),
-    ] {
-        if value.chars().count() > 200 {
-            errors.push(super::FieldError::new(field, "Use at most 200 characters"));
-        }
-    }
-    let primary = p.primary_login_id.as_deref().map(parse_login_id).transpose();
-    let primary = match primary {
-        Ok(primary) if errors.is_empty() => primary,
-        Ok(_) => return Err(ServiceError::Invalid(errors)),
+    ]);
+    let mut errors = match lengths {
+        Err(ServiceError::Invalid(errors)) => errors,
+        _ => Vec::new(),
+    };
+    let primary = match p.primary_login_id.as_deref().map(parse_login_id).transpose() {
+        Ok(primary) => primary,
         Err(e) => {
             errors.push(e);
-            return Err(ServiceError::Invalid(errors));
+            None
         }
     };
+    if !errors.is_empty() {
+        return Err(ServiceError::Invalid(errors));
+    }
     let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Account).await?;
     let mut c = tx.conn();
     if let Some(login) = &primary {
@@ -459,6 +469,12 @@ pub struct NewPerson {
 pub async fn create_user(state: &AppState, actor: &Actor, access: &Access, p: NewPerson) -> Result<Uuid, ServiceError> {
     let login = LoginId::parse(&p.login_id)
         .map_err(|m| ServiceError::field_code("login_id", LoginId::problem_code(&p.login_id), m))?;
+    check_lengths([
+        ("given_name", &p.given_name),
+        ("family_name", &p.family_name),
+        ("display_name", &p.display_name),
+        ("external_id", &p.external_id),
+    ])?;
     let now = Utc::now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();

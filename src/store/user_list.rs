@@ -189,11 +189,15 @@ fn filter(q: &ListQuery, sqlite: bool) -> (String, Vec<Arg>) {
 // Not the query: search terms are personal data and never reach the log.
 #[tracing::instrument(skip_all)]
 pub async fn list(c: &mut Conn<'_>, q: &ListQuery) -> anyhow::Result<(Vec<Listed>, i64)> {
-    let (filter, mut args) = filter(q, matches!(c, Conn::Sqlite(_)));
-    let count_sql = format!("SELECT COUNT(*) FROM users u {filter}");
+    let sqlite = matches!(c, Conn::Sqlite(_));
+    // The total is the whole query's, the same on every page: counted
+    // without the cursor.
+    let (count_filter, count_args) = filter(&ListQuery { after: None, ..q.clone() }, sqlite);
+    let count_sql = format!("SELECT COUNT(*) FROM users u {count_filter}");
     let total: i64 =
-        on_conn!(c, c => bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), &args).fetch_one(c).await)
+        on_conn!(c, c => bind_all!(sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql)), &count_args).fetch_one(c).await)
             .context("counting users")?;
+    let (filter, mut args) = filter(q, sqlite);
     let (limit, offset) = (args.len() + 1, args.len() + 2);
     args.extend([Arg::Int(q.limit), Arg::Int(q.offset)]);
     let ids_sql =

@@ -10,6 +10,7 @@ mod hardening_api;
 mod hardening_csv;
 mod hardening_input;
 mod hardening_logs;
+mod hardening_openapi;
 mod hardening_scope;
 mod hardening_users;
 mod helpers;

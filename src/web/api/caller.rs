@@ -35,14 +35,17 @@ impl FromRequest for ApiCaller {
         let req = req.clone();
         Box::pin(async move {
             let state = req.app_data::<web::Data<AppState>>().expect("AppState registered").clone();
+            // The scheme name is case-insensitive (RFC 9110 §11.1).
             let presented = req
                 .headers()
                 .get("authorization")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-                .map(str::trim)
+                .and_then(|v| v.split_once(' '))
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, token)| token.trim())
+                .filter(|token| !token.is_empty())
                 .ok_or_else(ApiError::unauthorized)?;
-            let key = api_keys::authenticate(&state, presented).await?.ok_or_else(ApiError::unauthorized)?;
+            let key = api_keys::authenticate(&state, presented).await?.ok_or_else(ApiError::invalid_token)?;
             let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
             let ua = req
                 .headers()
@@ -98,10 +101,12 @@ pub async fn idempotency_layer(
     let Ok(caller) = req.extract::<ApiCaller>().await else {
         return next.call(req).await;
     };
+    // As the OpenAPI document says: 1 to 200 visible ASCII characters.
     let key = match raw_key.to_str() {
-        Ok(k) if (1..=200).contains(&k.len()) => k.to_string(),
+        Ok(k) if (1..=200).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()) => k.to_string(),
         _ => {
-            let e = ApiError::field("Idempotency-Key", codes::INVALID, "Use 1 to 200 visible ASCII characters");
+            let e =
+                ApiError::field("Idempotency-Key", codes::INVALID, "Use 1 to 200 visible ASCII characters (no spaces)");
             return Ok(req.error_response(e));
         }
     };

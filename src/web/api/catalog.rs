@@ -73,7 +73,10 @@ pub async fn update_tenant(
         let mut c = state.db.acquire().await?;
         tenants::find(&mut c.conn(), *id).await?.ok_or_else(ApiError::not_found)?
     };
-    let domains = patch.allowed_domains.map(|d| d.join(",")).unwrap_or(current.allowed_domains.clone());
+    let domains = match patch.allowed_domains {
+        Some(items) => accounts::domain_list(&items)?,
+        None => current.allowed_domains.clone(),
+    };
     accounts::update_tenant(
         &state,
         &caller.actor,
@@ -131,10 +134,11 @@ pub async fn create_role(
     Ok(json_response(StatusCode::CREATED, &role_json(&role)))
 }
 
-#[derive(Deserialize)]
+/// Left out or null: unchanged (an empty body changes nothing).
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RolePatch {
-    description: String,
+    description: Option<String>,
 }
 
 pub async fn update_role(
@@ -146,20 +150,22 @@ pub async fn update_role(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(&state, Capability::ManageSettings, req.path()).await?;
     let patch: RolePatch = parse_json(&body)?;
-    let mut tx = state.db.begin().await?;
-    if !roles::update_description(&mut tx.conn(), &name, patch.description.trim()).await? {
-        return Err(ApiError::not_found());
+    if let Some(description) = patch.description {
+        let mut tx = state.db.begin().await?;
+        if !roles::update_description(&mut tx.conn(), &name, description.trim()).await? {
+            return Err(ApiError::not_found());
+        }
+        audit::record(
+            &mut tx.conn(),
+            &caller.actor,
+            "role.updated",
+            &name,
+            None,
+            json!({ "description": description }),
+        )
+        .await?;
+        tx.commit().await?;
     }
-    audit::record(
-        &mut tx.conn(),
-        &caller.actor,
-        "role.updated",
-        &name,
-        None,
-        json!({ "description": patch.description }),
-    )
-    .await?;
-    tx.commit().await?;
     let mut c = state.db.acquire().await?;
     let role = roles::find(&mut c.conn(), &name).await?.ok_or_else(ApiError::not_found)?;
     Ok(json_response(StatusCode::OK, &role_json(&role)))

@@ -52,6 +52,24 @@ fn yes() -> bool {
     true
 }
 
+/// The API takes text exactly as documented: no surrounding spaces and
+/// no empty string standing in for "left out" (the console's form is
+/// forgiving; a program can send exactly what it means).
+fn api_exactness(input: &InvitationIn) -> Vec<FieldError> {
+    let exact = |v: &str| !v.is_empty() && v.trim() == v;
+    let mut errors = Vec::new();
+    if input.lang.as_deref().is_some_and(|l| !exact(l)) {
+        errors.push(FieldError::new("lang", "Use en or de"));
+    }
+    if input.redirect_url.as_deref().is_some_and(|u| !exact(u)) {
+        errors.push(FieldError::new("redirect_url", "Enter a full web address starting with https://"));
+    }
+    if input.custom_attributes.keys().any(|k| !exact(k)) {
+        errors.push(FieldError::new("custom_attributes", "Attribute names use letters, digits, _ and - (1 to 60)"));
+    }
+    errors
+}
+
 /// Validate like the console form does, plus the API-only fields.
 pub fn to_request(input: &InvitationIn) -> Result<service::InviteRequest, ApiError> {
     let values = InviteValues {
@@ -69,7 +87,7 @@ pub fn to_request(input: &InvitationIn) -> Result<service::InviteRequest, ApiErr
         lang: input.lang.clone().unwrap_or_default(),
         redirect_url: input.redirect_url.clone().unwrap_or_default(),
     };
-    let mut errors = Vec::new();
+    let mut errors = api_exactness(input);
     let expires_in = input
         .expires_in
         .as_ref()

@@ -5,15 +5,33 @@ use serde_json::{Map, Value, json};
 
 use super::ROUTES;
 
-/// What a login ID looks like: an email address or an E.164 phone number.
-const LOGIN_ID: &str = r"^([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+|\+[1-9][0-9]{7,14})$";
+/// What a login ID looks like: an email address (HTML's "valid e-mail
+/// address" with a dotted ASCII domain) or an E.164 phone number; the same
+/// rule as [`crate::domain::login_id::LoginId::parse`].
+const LOGIN_ID: &str = concat!(
+    r"^([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@",
+    r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+",
+    r"|\+[1-9][0-9]{7,14})$"
+);
+/// Role names, as [`crate::service::accounts::create_role`] accepts them.
+const ROLE_NAME: &str = "^[A-Za-z0-9_.:-]{1,60}$";
+/// An email domain, as the tenant allow-list takes it.
+const DOMAIN: &str = r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$";
+/// An `Idempotency-Key`: 1 to 200 visible ASCII characters.
+const IDEMPOTENCY_KEY: &str = "^[!-~]{1,200}$";
 
 fn schemas() -> Value {
     let uuid = json!({ "type": "string", "format": "uuid" });
     let time = json!({ "type": "string", "format": "date-time" });
     let opt_time = json!({ "type": ["string", "null"], "format": "date-time" });
     let opt_uuid = json!({ "type": ["string", "null"], "format": "uuid" });
-    let tenant_role = json!({ "type": "object", "required": ["tenant", "role"], "properties": { "tenant": uuid, "role": { "type": "string" } } });
+    let role_name = json!({ "type": "string", "pattern": ROLE_NAME });
+    let login_id = json!({ "type": "string", "pattern": LOGIN_ID, "maxLength": 254,
+        "description": "Email address, or phone number in E.164" });
+    let tenant_role = json!({ "type": "object", "required": ["tenant", "role"], "properties": { "tenant": uuid, "role": role_name } });
+    // Names must hold more than spaces (they are stored trimmed).
+    let tenant_name = |types: Value| json!({ "type": types, "minLength": 1, "maxLength": 100, "pattern": "\\S" });
+    let profile_field = |types: Value| json!({ "type": types, "maxLength": 200 });
     let inviter = json!({ "type": ["object", "null"], "required": ["type", "id", "name"],
         "description": "Who made it: a console user (name: their login ID) or an API key (name: the key's name)",
         "properties": { "type": { "enum": ["user", "api_key"] }, "id": uuid, "name": { "type": "string" } } });
@@ -59,22 +77,24 @@ fn schemas() -> Value {
         "InvitationIn": {
             "type": "object", "required": ["login_id"], "additionalProperties": false,
             "properties": {
-                "login_id": { "type": "string", "pattern": LOGIN_ID, "description": "Email address, or phone number in E.164" },
-                "given_name": { "type": "string" }, "family_name": { "type": "string" },
-                "custom_attributes": { "type": "object" },
-                "roles": { "type": "array", "items": { "type": "string" } },
+                "login_id": login_id,
+                "given_name": { "type": "string", "maxLength": 100 }, "family_name": { "type": "string", "maxLength": 100 },
+                "custom_attributes": { "type": "object", "propertyNames": { "pattern": "^[A-Za-z0-9_-]{1,60}$" } },
+                "roles": { "type": "array", "items": role_name },
                 "tenants": { "type": "array", "items": uuid },
                 "tenant_roles": { "type": "array", "items": tenant_role },
                 "send": { "type": "boolean", "default": true },
-                "lang": { "enum": ["en", "de"] },
-                "template_key": { "type": "string", "default": "invite" },
-                "redirect_url": { "type": "string", "format": "uri" },
-                "expires_in": { "type": "integer", "minimum": 3600, "maximum": 7776000, "description": "Seconds" }
+                "lang": { "enum": ["en", "de", null], "description": "Left out or null: the account's language" },
+                "template_key": { "enum": ["invite", null], "default": "invite" },
+                "redirect_url": { "type": ["string", "null"], "format": "uri", "pattern": "^https?://[^\\s/?#]+([/?#]\\S*)?$" },
+                "expires_in": { "type": ["integer", "null"], "minimum": 3600, "maximum": 7776000,
+                    "description": "Seconds; left out or null: the account's invitation lifetime" }
             }
         },
         "InvitationBatchIn": {
             "type": "object", "required": ["invitations"], "additionalProperties": false,
-            "properties": { "invitations": { "type": "array", "minItems": 1, "maxItems": 1000, "items": { "$ref": "#/components/schemas/InvitationIn" } } }
+            "properties": { "invitations": { "type": "array", "minItems": 1, "maxItems": 1000, "items": { "$ref": "#/components/schemas/InvitationIn" },
+                "description": "An item that is not a valid InvitationIn fails on its own (see results); the others are created" } }
         },
         "InvitationBatchResult": {
             "type": "object", "required": ["created", "failed", "results"],
@@ -91,41 +111,44 @@ fn schemas() -> Value {
         "User": user,
         "UserIn": {
             "type": "object", "required": ["login_id"], "additionalProperties": false,
-            "properties": { "login_id": { "type": "string", "pattern": LOGIN_ID }, "given_name": { "type": "string" }, "family_name": { "type": "string" },
-                "display_name": { "type": "string" }, "external_id": { "type": "string" }, "custom_attributes": { "type": "object" } }
+            "properties": { "login_id": login_id, "given_name": profile_field(json!("string")), "family_name": profile_field(json!("string")),
+                "display_name": profile_field(json!("string")), "external_id": profile_field(json!("string")), "custom_attributes": { "type": "object" } }
         },
         "UserPatch": {
             "type": "object", "additionalProperties": false, "description": "Fields left out or null stay as they are.",
-            "properties": { "login_id": { "type": ["string", "null"], "description": "Make this one of the user's login IDs the primary one" },
-                "given_name": { "type": ["string", "null"] }, "family_name": { "type": ["string", "null"] },
-                "display_name": { "type": ["string", "null"] }, "external_id": { "type": ["string", "null"] },
+            "properties": { "login_id": { "type": ["string", "null"], "pattern": LOGIN_ID, "maxLength": 254, "description": "Make this one of the user's login IDs the primary one" },
+                "given_name": profile_field(json!(["string", "null"])), "family_name": profile_field(json!(["string", "null"])),
+                "display_name": profile_field(json!(["string", "null"])), "external_id": profile_field(json!(["string", "null"])),
                 "custom_attributes": { "type": ["object", "null"] } }
         },
         "UserPage": {
             "type": "object", "required": ["data", "total"],
-            "properties": { "total": { "type": "integer" }, "next_cursor": { "type": ["string", "null"] },
+            "properties": { "total": { "type": "integer", "description": "How many users match the query (the same on every page)" },
+                "next_cursor": { "type": ["string", "null"] },
                 "data": { "type": "array", "items": { "type": "object", "properties": { "id": uuid, "login_id": { "type": "string" },
                     "name": { "type": "string" }, "status": { "type": "string" }, "created_at": time, "last_login_at": opt_time } } } }
         },
-        "LoginIdIn": { "type": "object", "required": ["login_id"], "additionalProperties": false, "properties": { "login_id": { "type": "string", "pattern": LOGIN_ID } } },
-        "RolesIn": { "type": "object", "required": ["roles"], "additionalProperties": false, "properties": { "roles": { "type": "array", "items": { "type": "string" } } } },
+        "LoginIdIn": { "type": "object", "required": ["login_id"], "additionalProperties": false, "properties": { "login_id": login_id } },
+        "RolesIn": { "type": "object", "required": ["roles"], "additionalProperties": false, "properties": { "roles": { "type": "array", "items": role_name } } },
         "TenantMembershipIn": {
             "type": "object", "required": ["tenant_id"], "additionalProperties": false,
-            "properties": { "tenant_id": uuid, "roles": { "type": "array", "items": { "type": "string" } } }
+            "properties": { "tenant_id": uuid, "roles": { "type": "array", "items": role_name } }
         },
         "SessionsEnded": { "type": "object", "properties": { "sessions_ended": { "type": "integer" } } },
         "Tenant": tenant,
         "TenantIn": { "type": "object", "required": ["name", "slug"], "additionalProperties": false,
-            "properties": { "name": { "type": "string", "minLength": 1, "maxLength": 100 }, "slug": { "type": "string", "pattern": "^[a-z0-9-]{1,50}$" } } },
+            "properties": { "name": tenant_name(json!("string")), "slug": { "type": "string", "pattern": "^[a-z0-9-]{1,50}$" } } },
         "TenantPatch": { "type": "object", "additionalProperties": false,
             "description": "Fields left out or null stay as they are.",
-            "properties": { "name": { "type": ["string", "null"], "minLength": 1, "maxLength": 100 }, "disabled": { "type": ["boolean", "null"] },
-                "allowed_domains": { "type": ["array", "null"], "items": { "type": "string", "pattern": "^[a-z0-9-]+(\\.[a-z0-9-]+)+$" } } } },
+            "properties": { "name": tenant_name(json!(["string", "null"])), "disabled": { "type": ["boolean", "null"] },
+                "allowed_domains": { "type": ["array", "null"], "description": "Empty: any email domain (and phone numbers) may be invited",
+                    "items": { "type": "string", "minLength": 1, "maxLength": 253, "pattern": DOMAIN } } } },
         "TenantList": { "type": "object", "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Tenant" } } } },
         "Role": role,
         "RoleIn": { "type": "object", "required": ["name"], "additionalProperties": false,
-            "properties": { "name": { "type": "string", "pattern": "^[A-Za-z0-9_.:-]{1,60}$" }, "description": { "type": "string" }, "scope": { "enum": ["project", "tenant"] } } },
-        "RolePatch": { "type": "object", "required": ["description"], "additionalProperties": false, "properties": { "description": { "type": "string" } } },
+            "properties": { "name": role_name, "description": { "type": "string" }, "scope": { "enum": ["project", "tenant"], "default": "project" } } },
+        "RolePatch": { "type": "object", "additionalProperties": false, "description": "Fields left out or null stay as they are.",
+            "properties": { "description": { "type": ["string", "null"] } } },
         "RoleList": { "type": "object", "properties": { "data": { "type": "array", "items": { "$ref": "#/components/schemas/Role" } } } }
     })
 }
@@ -170,7 +193,7 @@ fn query_parameters(id: &str) -> Vec<Value> {
     ];
     match id {
         "list_invitations" => [
-            q("status", json!({ "enum": ["pending", "accepted", "expired", "revoked", "declined"] })),
+            q("status", json!({ "enum": ["", "pending", "accepted", "expired", "revoked", "declined"], "description": "Empty or left out: any" })),
             q("tenant", json!({ "type": "string", "format": "uuid" })),
             q("login_id", json!({ "type": "string" })),
             q("created_after", json!({ "type": "string", "format": "date-time" })),
@@ -181,7 +204,7 @@ fn query_parameters(id: &str) -> Vec<Value> {
         .collect(),
         "list_users" => [
             q("q", json!({ "type": "string" })),
-            q("status", json!({ "enum": ["invited", "invite_expired", "active", "disabled"] })),
+            q("status", json!({ "enum": ["", "invited", "invite_expired", "active", "disabled"], "description": "Empty or left out: any" })),
             q("tenant", json!({ "type": "string", "format": "uuid" })),
             q("role", json!({ "type": "string" })),
         ]
@@ -194,6 +217,60 @@ fn query_parameters(id: &str) -> Vec<Value> {
 
 fn problem(description: &str) -> Value {
     json!({ "description": description, "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } })
+}
+
+/// What can be done next with what an operation returned (OpenAPI links:
+/// clients and schemathesis's stateful tests follow them).
+fn links(id: &str) -> Value {
+    let to = |op: &str, params: Value| json!({ "operationId": op, "parameters": params });
+    let user = json!({ "id": "$response.body#/id" });
+    let user_ops = |links: &mut Map<String, Value>| {
+        for op in [
+            "get_user",
+            "update_user",
+            "delete_user",
+            "add_login_id",
+            "set_roles",
+            "add_tenant",
+            "activate_user",
+            "deactivate_user",
+            "log_out_user",
+        ] {
+            links.insert(op.into(), to(op, user.clone()));
+        }
+        links.insert(
+            "remove_login_id".into(),
+            to("remove_login_id", json!({ "id": "$response.body#/id", "login_id": "$response.body#/login_ids/0" })),
+        );
+    };
+    let mut links = Map::new();
+    match id {
+        "create_invitation" | "resend_invitation" | "revoke_invitation" => {
+            for op in ["get_invitation", "resend_invitation", "revoke_invitation"] {
+                links.insert(op.into(), to(op, json!({ "id": "$response.body#/id" })));
+            }
+            links.insert("get_user".into(), to("get_user", json!({ "id": "$response.body#/user_id" })));
+        }
+        "create_invitation_batch" => {
+            links.insert(
+                "get_invitation".into(),
+                to("get_invitation", json!({ "id": "$response.body#/results/0/invitation/id" })),
+            );
+        }
+        "create_user" | "add_login_id" | "add_tenant" | "set_roles" | "activate_user" | "deactivate_user" => {
+            user_ops(&mut links)
+        }
+        "create_tenant" => {
+            links.insert("update_tenant".into(), to("update_tenant", json!({ "id": "$response.body#/id" })));
+        }
+        "create_role" | "update_role" => {
+            for op in ["update_role", "delete_role"] {
+                links.insert(op.into(), to(op, json!({ "name": "$response.body#/name" })));
+            }
+        }
+        _ => {}
+    }
+    Value::Object(links)
 }
 
 /// The whole document.
@@ -216,25 +293,36 @@ pub fn document(base_url: &str) -> Value {
         parameters.extend(query_parameters(r.id));
         if r.method == "POST" {
             parameters.push(json!({ "name": "Idempotency-Key", "in": "header", "required": false,
-                "description": "A retry with the same key returns the first response and changes nothing", "schema": { "type": "string", "maxLength": 200 } }));
+                "description": "A retry with the same key returns the first response and changes nothing; use a new key for every other request",
+                "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": IDEMPOTENCY_KEY } }));
         }
         let mut responses = Map::new();
-        let ok = match r.response {
+        let mut ok = match r.response {
             Some(schema) => {
                 json!({ "description": "Success", "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } })
             }
             None => json!({ "description": "Done" }),
         };
+        let links = links(r.id);
+        if links.as_object().is_some_and(|l| !l.is_empty()) {
+            ok["links"] = links;
+        }
         responses.insert(r.status.to_string(), ok);
-        responses.insert("400".into(), problem("The body is not valid JSON for this endpoint"));
-        responses.insert("401".into(), problem("No valid API key"));
+        responses.insert("400".into(), problem("The body (or a query parameter) is malformed"));
+        let mut unauthorized = problem("No API key, or one that is unknown, expired or revoked");
+        unauthorized["headers"] = json!({ "WWW-Authenticate": { "required": true, "schema": { "type": "string", "pattern": "^Bearer" },
+            "description": "`Bearer`, with `error=\"invalid_token\"` when a key was sent" } });
+        responses.insert("401".into(), unauthorized);
         responses.insert("403".into(), problem("The key's role does not allow this"));
         responses.insert("404".into(), problem("No such resource, or another tenant's"));
         responses.insert(
             "409".into(),
-            problem("A conflict (code `conflict.*`: e.g. login ID taken, or the rules refuse it in this state)"),
+            problem("A conflict (code `conflict.*`): a login ID, slug or name already taken, or the rules refuse it in this state (resend cooldown, final status)"),
         );
-        responses.insert("422".into(), problem("Invalid input, with field-level errors"));
+        responses.insert(
+            "422".into(),
+            problem("Invalid input, with field-level errors (also: a role or tenant that does not exist, or an Idempotency-Key reused for another request)"),
+        );
         if r.id == "create_invitation" {
             let mut over = problem("Over the inviter's daily quota; `Retry-After` says when the next one is possible");
             over["headers"] = json!({ "Retry-After": { "description": "Seconds until the next invitation is possible", "schema": { "type": "integer", "minimum": 1 } } });

@@ -94,6 +94,19 @@ impl ApiError {
         )
     }
 
+    /// A bearer token was presented but is unknown, expired or revoked
+    /// (RFC 6750 `invalid_token`).
+    pub fn invalid_token() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid-token",
+            "Unauthorized",
+            "This API key is unknown, expired or revoked.",
+        )
+        // One code for every 401; the challenge header tells them apart.
+        .with_code("unauthorized")
+    }
+
     pub fn forbidden(what: &str) -> Self {
         Self::new(
             StatusCode::FORBIDDEN,
@@ -222,6 +235,12 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
+        // RFC 9110: every 401 names the scheme to use; RFC 6750 adds the
+        // error code when a token was presented.
+        if self.status == StatusCode::UNAUTHORIZED {
+            let challenge = if self.kind == "invalid-token" { r#"Bearer error="invalid_token""# } else { "Bearer" };
+            response.insert_header((actix_web::http::header::WWW_AUTHENTICATE, challenge));
+        }
         if let Some(seconds) = self.retry_after {
             response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
         }

@@ -1,0 +1,233 @@
+//! Issue 7, items 14–16: 401s name the Bearer scheme, a list's total is
+//! the whole query's, and the OpenAPI document and the server agree.
+
+use serde_json::{Value, json};
+
+use super::helpers::{TestApp, spawn_app};
+
+/// A GET with this `Authorization` header (none if `None`): status and
+/// `WWW-Authenticate`.
+async fn challenge(app: &TestApp, authorization: Option<&str>) -> (u16, Option<String>) {
+    let mut req = app.client.get(app.url("/api/v1/users"));
+    if let Some(a) = authorization {
+        req = req.header("authorization", a);
+    }
+    let r = req.send().await.unwrap();
+    let header = r.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_string());
+    (r.status().as_u16(), header)
+}
+
+#[tokio::test]
+async fn every_401_from_the_api_tells_the_client_to_use_a_bearer_token() {
+    let app = spawn_app().await;
+    let bearer = Some("Bearer".to_string());
+    let invalid = Some(r#"Bearer error="invalid_token""#.to_string());
+    assert_eq!(challenge(&app, None).await, (401, bearer.clone()), "no key");
+    assert_eq!(challenge(&app, Some("Basic YWRhOnB3")).await, (401, bearer), "another scheme");
+    assert_eq!(challenge(&app, Some("Bearer usk_00000000_nope")).await, (401, invalid.clone()), "an unknown key");
+
+    let key = app.api_key("admin", None).await;
+    assert_eq!(challenge(&app, Some(&format!("bearer {key}"))).await.0, 200, "the scheme is case-insensitive");
+    let access = usher::domain::access::Access::from_roles(["admin"]);
+    let input = usher::service::api_keys::NewKeyInput {
+        name: "soon expired".into(),
+        role: "admin".into(),
+        tenant: None,
+        expires_in_days: Some(1),
+    };
+    let (expiring, _) =
+        usher::service::api_keys::create(&app.state, &usher::store::audit::Actor::system(), &access, input)
+            .await
+            .unwrap();
+    app.exec("UPDATE api_keys SET expires_at = created_at WHERE name = $1", "soon expired").await;
+    assert_eq!(challenge(&app, Some(&format!("Bearer {expiring}"))).await, (401, invalid.clone()), "an expired key");
+
+    let mut c = app.db().acquire().await.unwrap();
+    let keys = usher::store::api_keys::list(&mut c.conn()).await.unwrap();
+    let admin_key = keys.iter().find(|k| k.name == "admin key").unwrap().id;
+    usher::store::api_keys::revoke(&mut c.conn(), admin_key, chrono::Utc::now()).await.unwrap();
+    assert_eq!(challenge(&app, Some(&format!("Bearer {key}"))).await, (401, invalid), "a revoked key");
+
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let header = &doc["paths"]["/api/v1/users"]["get"]["responses"]["401"]["headers"]["WWW-Authenticate"];
+    assert_eq!(header["required"], true, "the document promises the header: {header}");
+}
+
+/// Every page of `path` (with `limit=2`): the items' ids and each page's
+/// body.
+async fn pages(app: &TestApp, key: &str, path: &str) -> (Vec<String>, Vec<Value>) {
+    let (mut ids, mut bodies, mut cursor) = (Vec::new(), Vec::new(), None::<String>);
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{path}?limit=2&cursor={c}"),
+            None => format!("{path}?limit=2"),
+        };
+        let (status, page) = app.api("GET", &url, key, None).await;
+        assert_eq!(status, 200, "{page}");
+        ids.extend(page["data"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_string()));
+        cursor = page["next_cursor"].as_str().map(str::to_string);
+        bodies.push(page);
+        if cursor.is_none() {
+            return (ids, bodies);
+        }
+    }
+}
+
+#[tokio::test]
+async fn paging_through_users_shows_the_same_total_on_every_page() {
+    let app = spawn_app().await;
+    let key = app.api_key("admin", None).await;
+    for i in 0..5 {
+        let body = json!({ "login_id": format!("person{i}@example.com"), "send": false });
+        assert_eq!(app.api("POST", "/api/v1/invitations", &key, Some(body)).await.0, 201);
+    }
+    let (ids, bodies) = pages(&app, &key, "/api/v1/users").await;
+    assert_eq!(bodies.len(), 3, "five users, two a page");
+    let totals: Vec<i64> = bodies.iter().map(|p| p["total"].as_i64().unwrap()).collect();
+    assert_eq!(totals, vec![5, 5, 5], "the total does not shrink as the pages go on");
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((ids.len(), unique.len()), (5, 5), "every user is seen once");
+
+    // Invitations have no total; their pages still show each one once.
+    let (ids, _) = pages(&app, &key, "/api/v1/invitations").await;
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!((ids.len(), unique.len()), (5, 5), "every invitation is seen once");
+}
+
+#[tokio::test]
+async fn login_ids_that_match_the_documented_pattern_are_accepted() {
+    let app = spawn_app().await;
+    let key = app.api_key("admin", None).await;
+    for login_id in ["0@0.example", "+tag@example.com", "9lives@cats.example"] {
+        let (status, user) = app.api("POST", "/api/v1/users", &key, Some(json!({ "login_id": login_id }))).await;
+        assert_eq!(status, 201, "{login_id}: {user}");
+        assert_eq!(user["login_ids"], json!([login_id]));
+    }
+    // What the pattern refuses, the server refuses too.
+    for login_id in ["a.b@localhost", "ada@-dash.example", "ada@[127.0.0.1]"] {
+        let (status, _) = app.api("POST", "/api/v1/users", &key, Some(json!({ "login_id": login_id }))).await;
+        assert_eq!(status, 422, "{login_id}");
+    }
+}
+
+#[tokio::test]
+async fn a_role_patch_without_a_description_leaves_the_role_as_it_is() {
+    let app = spawn_app().await;
+    let key = app.api_key("admin", None).await;
+    let role = json!({ "name": "support", "description": "Helps people" });
+    assert_eq!(app.api("POST", "/api/v1/roles", &key, Some(role)).await.0, 201);
+    for body in [None, Some(json!({})), Some(json!({ "description": null }))] {
+        let (status, role) = app.api("PATCH", "/api/v1/roles/support", &key, body.clone()).await;
+        assert_eq!((status, role["description"].as_str()), (200, Some("Helps people")), "{body:?}");
+    }
+    let (status, role) =
+        app.api("PATCH", "/api/v1/roles/support", &key, Some(json!({ "description": "Answers mail" }))).await;
+    assert_eq!((status, role["description"].as_str()), (200, Some("Answers mail")));
+    assert_eq!(app.api("PATCH", "/api/v1/roles/nobody", &key, Some(json!({}))).await.0, 404);
+}
+
+#[tokio::test]
+async fn every_post_refuses_an_idempotency_key_the_document_does_not_allow() {
+    let app = spawn_app().await;
+    let key = app.api_key("admin", None).await;
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let long = "k".repeat(201);
+    for r in usher::web::api::ROUTES.iter().filter(|r| r.method == "POST") {
+        let params = doc["paths"][r.path]["post"]["parameters"].as_array().unwrap();
+        let schema = &params.iter().find(|p| p["name"] == "Idempotency-Key").expect("documented")["schema"];
+        assert_eq!((schema["minLength"].as_u64(), schema["maxLength"].as_u64()), (Some(1), Some(200)), "{}", r.path);
+        let path = r.path.replace("{id}", &uuid::Uuid::new_v4().to_string());
+        for bad in ["", "two words", long.as_str()] {
+            let (status, problem) =
+                app.api_with("POST", &path, &key, r.request.map(|_| json!({})), &[("idempotency-key", bad)]).await;
+            assert_eq!(status, 422, "{} with key {bad:?}: {problem}", r.path);
+            assert_eq!(problem["errors"][0]["field"], "Idempotency-Key");
+        }
+    }
+}
+
+#[tokio::test]
+async fn expires_in_may_be_a_whole_number_written_with_a_fraction() {
+    let app = spawn_app().await;
+    let key = app.api_key("admin", None).await;
+    let body = json!({ "login_id": "ada@example.com", "send": false, "expires_in": 6489.0 });
+    let (status, inv) = app.api("POST", "/api/v1/invitations", &key, Some(body)).await;
+    assert_eq!(status, 201, "{inv}");
+    let at = |f: &str| chrono::DateTime::parse_from_rfc3339(inv[f].as_str().unwrap()).unwrap();
+    assert_eq!((at("expires_at") - at("created_at")).num_seconds(), 6489);
+    for bad in [json!(6489.5), json!(1e300)] {
+        let body = json!({ "login_id": "bob@example.com", "send": false, "expires_in": bad });
+        let (status, _) = app.api("POST", "/api/v1/invitations", &key, Some(body)).await;
+        assert!(status == 400 || status == 422, "{bad} is refused, not a crash: {status}");
+    }
+}
+
+#[tokio::test]
+async fn an_empty_or_malformed_allowed_domain_is_refused_and_the_list_kept() {
+    let app = spawn_app().await;
+    let key = app.api_key("admin", None).await;
+    let (_, tenant) = app.api("POST", "/api/v1/tenants", &key, Some(json!({ "name": "Acme", "slug": "acme" }))).await;
+    let path = format!("/api/v1/tenants/{}", tenant["id"].as_str().unwrap());
+    let (status, _) = app.api("PATCH", &path, &key, Some(json!({ "allowed_domains": ["acme.com"] }))).await;
+    assert_eq!(status, 200);
+    for bad in [json!([""]), json!(["acme.com", " "]), json!(["acme.com,evil.com"]), json!(["acme..com"])] {
+        let (status, problem) = app.api("PATCH", &path, &key, Some(json!({ "allowed_domains": bad }))).await;
+        assert_eq!(status, 422, "{bad}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], "allowed_domains");
+    }
+    let (_, list) = app.api("GET", "/api/v1/tenants", &key, None).await;
+    assert_eq!(list["data"][0]["allowed_domains"], json!(["acme.com"]), "nothing was dropped or changed");
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let items = &doc["components"]["schemas"]["TenantPatch"]["properties"]["allowed_domains"]["items"];
+    assert_eq!(items["minLength"], 1, "{items}");
+}
+
+#[tokio::test]
+async fn names_are_held_to_the_documented_lengths_in_characters() {
+    let app = spawn_app().await;
+    let key = app.api_key("admin", None).await;
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    assert_eq!(doc["components"]["schemas"]["UserIn"]["properties"]["given_name"]["maxLength"], 200);
+    let long = "n".repeat(201);
+    let body = json!({ "login_id": "ada@example.com", "given_name": long });
+    let (status, problem) = app.api("POST", "/api/v1/users", &key, Some(body)).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("given_name")), "{problem}");
+    // A tenant name of 100 characters is fine, whatever their bytes.
+    let name = "é".repeat(100);
+    let (status, tenant) = app.api("POST", "/api/v1/tenants", &key, Some(json!({ "name": name, "slug": "e" }))).await;
+    assert_eq!((status, tenant["name"].as_str()), (201, Some(name.as_str())), "{tenant}");
+}
+
+#[tokio::test]
+async fn the_document_links_what_an_operation_returns_to_what_can_be_done_next() {
+    let app = spawn_app().await;
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let route = |id: &str| usher::web::api::ROUTES.iter().find(|r| r.id == id).unwrap();
+    let mut linked = Vec::new();
+    for r in usher::web::api::ROUTES {
+        let response = &doc["paths"][r.path][r.method.to_lowercase()]["responses"][r.status.to_string()];
+        for (name, link) in response["links"].as_object().into_iter().flatten() {
+            let target = route(link["operationId"].as_str().unwrap());
+            for (param, expr) in link["parameters"].as_object().unwrap() {
+                assert!(target.path.contains(&format!("{{{param}}}")), "{} → {name}: {param}", r.id);
+                assert!(expr.as_str().unwrap().starts_with("$response.body#/"), "{expr}");
+            }
+            linked.push((r.id, target.id));
+        }
+    }
+    for pair in [
+        ("create_invitation", "get_invitation"),
+        ("create_invitation", "resend_invitation"),
+        ("create_invitation", "revoke_invitation"),
+        ("create_user", "remove_login_id"),
+        ("create_user", "deactivate_user"),
+        ("create_tenant", "update_tenant"),
+        ("create_role", "delete_role"),
+    ] {
+        assert!(linked.contains(&pair), "{pair:?} is linked");
+    }
+}
