@@ -111,13 +111,13 @@ async fn an_api_page_size_that_is_not_a_small_whole_number_is_a_422_naming_limit
     let app = spawn_app().await;
     let key = app.api_key("admin", None).await;
     for path in ["/api/v1/users", "/api/v1/invitations"] {
-        for limit in ["0", "-1", "501", "9999999999999", I64_MAX, "99999999999999999999999", "6489.0", "abc"] {
+        for limit in ["0", "-1", "501", "9999999999999", I64_MAX, "99999999999999999999999", "6489.0", "abc", ""] {
             let (status, problem) = app.api("GET", &format!("{path}?limit={}", encoded(limit)), &key, None).await;
             assert_eq!(status, 422, "{path}?limit={limit:?}: {problem}");
             assert_eq!(problem["errors"][0]["field"], "limit", "{problem}");
         }
         assert_eq!(app.api("GET", &format!("{path}?limit=500"), &key, None).await.0, 200);
-        assert_eq!(app.api("GET", &format!("{path}?limit="), &key, None).await.0, 200, "empty: the default");
+        assert_eq!(app.api("GET", path, &key, None).await.0, 200, "left out: the default");
     }
 }
 

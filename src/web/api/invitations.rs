@@ -276,8 +276,10 @@ pub fn decode_cursor(raw: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
 }
 
 /// The page size: 1 to 500, 50 when not given.
+/// The page size: 1 to 500, 50 when left out. An empty `limit=` is not a
+/// number, so it is refused like any other text (as the document says).
 pub fn page_limit(limit: Option<&str>) -> Result<i64, ApiError> {
-    match limit.map(str::trim).filter(|l| !l.is_empty()).map(str::parse::<i64>) {
+    match limit.map(str::parse::<i64>) {
         None => Ok(50),
         Some(Ok(l @ 1..=500)) => Ok(l),
         Some(_) => Err(ApiError::field("limit", codes::OUT_OF_RANGE, "Use 1 to 500")),
