@@ -266,6 +266,7 @@ async fn a_fresh_link_is_issued_through_the_api_once_and_older_links_die() {
     let (status, replay, replayed) = call(&app, "POST", &path, &support, None, Some("link-1")).await;
     assert_eq!((status, replayed, replay["id"].clone()), (200, true, fresh["id"].clone()));
     assert!(replay.get("link").is_none(), "a replay never repeats the link");
+    assert_eq!(replay["link_withheld"], true, "and says that it was withheld");
     assert_eq!(app.count("SELECT COUNT(*) FROM outbox").await, 0, "no message was queued: the link is returned");
     let logged = app
         .scalar("SELECT action FROM audit_log WHERE action = 'invitation.link_issued' AND target = $1", "lost@x.io")

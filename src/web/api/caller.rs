@@ -247,9 +247,17 @@ fn without_nul(value: serde_json::Value) -> serde_json::Value {
 /// The value with every `link` field removed.
 fn without_links(value: serde_json::Value) -> serde_json::Value {
     match value {
-        serde_json::Value::Object(map) => serde_json::Value::Object(
-            map.into_iter().filter(|(k, _)| k != "link").map(|(k, v)| (k, without_links(v))).collect(),
-        ),
+        serde_json::Value::Object(map) => {
+            // Say so, so that a client whose first answer was lost knows to
+            // ask for a fresh link rather than wait for one.
+            let withheld = map.contains_key("link");
+            let mut kept: serde_json::Map<_, _> =
+                map.into_iter().filter(|(k, _)| k != "link").map(|(k, v)| (k, without_links(v))).collect();
+            if withheld {
+                kept.insert("link_withheld".into(), serde_json::Value::Bool(true));
+            }
+            serde_json::Value::Object(kept)
+        }
         serde_json::Value::Array(items) => serde_json::Value::Array(items.into_iter().map(without_links).collect()),
         other => other,
     }

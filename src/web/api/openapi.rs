@@ -45,7 +45,8 @@ fn schemas() -> Value {
             "tenant_id": opt_uuid, "grants": { "type": "object" }, "redirect_url": { "type": ["string", "null"] },
             "created_at": time, "expires_at": time, "sent_at": opt_time, "resent_at": opt_time,
             "resent_count": { "type": "integer" }, "invited_by": inviter, "accepted_at": opt_time,
-            "link": { "type": "string", "description": "Only in the answer to a create with send=false or to /link (never in a replay)" }
+            "link": { "type": "string", "description": "Only in the answer to a create with send=false or to /link (never in a replay)" },
+            "link_withheld": { "type": "boolean", "description": "In a replay (Idempotent-Replayed) of an answer that carried a link: the link was shown once and is not kept; if it was lost, ask for a fresh one with POST /api/v1/invitations/{id}/link" }
         }
     });
     let user = json!({
