@@ -355,11 +355,7 @@ pub async fn resend(
     caller: ApiCaller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::Invite, req.path()).await?;
-    let inv = visible(&state, &caller, &id).await?;
-    service::resend(&state, &caller.actor, &caller.access, inv.id, true).await?;
-    let inv = visible(&state, &caller, &id).await?;
-    Ok(json_response(StatusCode::OK, &invitation_json(&inv, None)))
+    reissue(&req, &state, &caller, &id, true).await
 }
 
 /// The console's "Get a fresh link": a new link returned once and not
@@ -371,10 +367,21 @@ pub async fn issue_link(
     caller: ApiCaller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::Invite, req.path()).await?;
-    let inv = visible(&state, &caller, &id).await?;
-    let link = service::resend(&state, &caller.actor, &caller.access, inv.id, false).await?;
-    let inv = visible(&state, &caller, &id).await?;
+    reissue(&req, &state, &caller, &id, false).await
+}
+
+/// A fresh link for the invitation: sent (resend), or returned once.
+async fn reissue(
+    req: &HttpRequest,
+    state: &AppState,
+    caller: &ApiCaller,
+    id: &str,
+    send: bool,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(state, Capability::Invite, req.path()).await?;
+    let inv = visible(state, caller, id).await?;
+    let link = service::resend(state, &caller.actor, &caller.access, inv.id, send).await?;
+    let inv = visible(state, caller, id).await?;
     Ok(json_response(StatusCode::OK, &invitation_json(&inv, link.as_deref())))
 }
 
