@@ -205,7 +205,11 @@ pub async fn create_batch(
         }
         let mut results = Vec::with_capacity(batch.invitations.len());
         for (index, item) in batch.invitations.iter().enumerate() {
-            let outcome = match serde_json::from_value::<InvitationIn>(item.clone()) {
+            let parsed = match item {
+                Value::Object(_) => serde_json::from_value::<InvitationIn>(item.clone()),
+                _ => Err(super::caller::not_an_object()),
+            };
+            let outcome = match parsed {
                 Ok(input) => create_one(&state, &caller, &input).await,
                 Err(e) => Err(ApiError::bad_json(&e)),
             };
