@@ -231,3 +231,25 @@ async fn the_document_links_what_an_operation_returns_to_what_can_be_done_next()
         assert!(linked.contains(&pair), "{pair:?} is linked");
     }
 }
+
+#[tokio::test]
+async fn a_body_written_as_an_array_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let key = app.api_key("admin", None).await;
+    let body = json!({ "login_id": "ada@example.com", "given_name": "Ada" });
+    let (_, user) = app.api("POST", "/api/v1/users", &key, Some(body)).await;
+    let path = format!("/api/v1/users/{}", user["id"].as_str().unwrap());
+    // serde alone would read this as `{ "given_name": "Mallory", … }`.
+    let (status, problem) = app.api("PATCH", &path, &key, Some(json!(["Mallory", null, null, null, null]))).await;
+    assert_eq!(status, 400, "{problem}");
+    assert_eq!(app.api("GET", &path, &key, None).await.1["given_name"], "Ada");
+    let role = json!({ "name": "support", "description": "Helps" });
+    assert_eq!(app.api("POST", "/api/v1/roles", &key, Some(role)).await.0, 201);
+    assert_eq!(app.api("PATCH", "/api/v1/roles/support", &key, Some(json!([null]))).await.0, 400);
+
+    let batch = json!({ "invitations": [["grace@example.com"], { "login_id": "alan@example.com", "send": false }] });
+    let (status, result) = app.api("POST", "/api/v1/invitations/batch", &key, Some(batch)).await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!((result["created"].as_i64(), result["results"][0]["status"].as_str()), (Some(1), Some("error")));
+    assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 1, "only the object item was invited");
+}

@@ -226,6 +226,11 @@ async fn replay(state: &AppState, api_key: Uuid, key: &str, request_hash: &str) 
 /// Parse a JSON body, or answer 400 with what is wrong.
 pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let body = if body.is_empty() { b"{}".as_slice() } else { body };
+    // Every body is an object; serde alone would also take a struct
+    // written as an array (`[null]` for a PATCH).
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::bad_json(&not_an_object()));
+    }
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| ApiError::bad_json(&e))?;
     serde_json::from_value(without_nul(value)).map_err(|e| ApiError::bad_json(&e))
 }
@@ -242,6 +247,11 @@ fn without_nul(value: serde_json::Value) -> serde_json::Value {
         Value::Array(items) => Value::Array(items.into_iter().map(without_nul).collect()),
         other => other,
     }
+}
+
+/// The error for JSON that is not an object where one is expected.
+pub fn not_an_object() -> serde_json::Error {
+    <serde_json::Error as serde::de::Error>::custom("expected a JSON object")
 }
 
 /// The value with every `link` field removed.

@@ -229,7 +229,11 @@ pub async fn create_batch(
             results.push(json!({ "index": index, "status": "not_attempted" }));
             continue;
         }
-        let outcome = match serde_json::from_value::<InvitationIn>(item.clone()) {
+        let parsed = match item {
+            Value::Object(_) => serde_json::from_value::<InvitationIn>(item.clone()),
+            _ => Err(super::caller::not_an_object()),
+        };
+        let outcome = match parsed {
             Ok(input) => create_one(&state, &caller, &input).await,
             Err(e) => Err(ApiError::bad_json(&e)),
         };

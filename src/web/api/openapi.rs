@@ -27,7 +27,7 @@ fn schemas() -> Value {
     let opt_uuid = json!({ "type": ["string", "null"], "format": "uuid" });
     let role_name = json!({ "type": "string", "pattern": ROLE_NAME });
     let login_id = json!({ "type": "string", "pattern": LOGIN_ID, "maxLength": 254,
-        "description": "Email address, or phone number in E.164" });
+        "description": "Email address (kept in lowercase), or phone number in E.164" });
     let tenant_role = json!({ "type": "object", "required": ["tenant", "role"], "properties": { "tenant": uuid, "role": role_name } });
     // Names must hold more than spaces (they are stored trimmed).
     let tenant_name = |types: Value| json!({ "type": types, "minLength": 1, "maxLength": 100, "pattern": "\\S" });
@@ -220,6 +220,28 @@ fn problem(description: &str) -> Value {
     json!({ "description": description, "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } } })
 }
 
+/// A request body that works on a fresh installation (schemathesis sends
+/// these first, in its examples phase).
+fn example(schema: &str) -> Option<Value> {
+    Some(match schema {
+        "InvitationIn" => json!({ "login_id": "ada@example.com", "given_name": "Ada", "family_name": "Lovelace",
+            "custom_attributes": { "team": "engines" }, "send": false, "lang": "en", "expires_in": 604800 }),
+        "InvitationBatchIn" => json!({ "invitations": [{ "login_id": "grace@example.com", "send": false },
+            { "login_id": "+4915112345678", "send": false }] }),
+        "UserIn" => {
+            json!({ "login_id": "alan@example.com", "given_name": "Alan", "family_name": "Turing", "external_id": "E-1912" })
+        }
+        "UserPatch" => json!({ "display_name": "Alan M. Turing" }),
+        "LoginIdIn" => json!({ "login_id": "+4915112345679" }),
+        "RolesIn" => json!({ "roles": [] }),
+        "TenantIn" => json!({ "name": "Acme", "slug": "acme" }),
+        "TenantPatch" => json!({ "allowed_domains": ["acme.example"] }),
+        "RoleIn" => json!({ "name": "editor", "description": "Edits content", "scope": "project" }),
+        "RolePatch" => json!({ "description": "Edits and publishes content" }),
+        _ => return None,
+    })
+}
+
 /// What can be done next with what an operation returned (OpenAPI links:
 /// clients and schemathesis's stateful tests follow them).
 fn links(id: &str) -> Value {
@@ -340,6 +362,9 @@ pub fn document(base_url: &str) -> Value {
         if let Some(schema) = r.request {
             // An empty PATCH changes nothing and is accepted.
             op["requestBody"] = json!({ "required": r.method != "PATCH", "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } } });
+            if let Some(example) = example(schema) {
+                op["requestBody"]["content"]["application/json"]["example"] = example;
+            }
         }
         let entry = paths.entry(r.path.to_string()).or_insert_with(|| json!({}));
         entry[r.method.to_lowercase()] = op;
