@@ -232,20 +232,24 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiE
         return Err(ApiError::bad_json(&not_an_object()));
     }
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| ApiError::bad_json(&e))?;
-    serde_json::from_value(without_nul(value)).map_err(|e| ApiError::bad_json(&e))
+    if holds_nul(&value) {
+        // Refused, not stripped: a program sent exactly this, and taking
+        // characters out would pass text the limits were meant to stop.
+        let e = <serde_json::Error as serde::de::Error>::custom("text may not contain a NUL character (\\u0000)");
+        return Err(ApiError::bad_json(&e));
+    }
+    serde_json::from_value(value).map_err(|e| ApiError::bad_json(&e))
 }
 
-/// The value with NUL characters taken out of every string: they mean
-/// nothing to a person, and PostgreSQL refuses to store them.
-fn without_nul(value: serde_json::Value) -> serde_json::Value {
+/// Does any string (or key) hold a NUL character? Nothing can store one
+/// (PostgreSQL refuses it) and no person means one.
+fn holds_nul(value: &serde_json::Value) -> bool {
     use serde_json::Value;
     match value {
-        Value::String(s) if s.contains('\0') => Value::String(s.replace('\0', "")),
-        Value::Object(map) => {
-            Value::Object(map.into_iter().map(|(k, v)| (k.replace('\0', ""), without_nul(v))).collect())
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(without_nul).collect()),
-        other => other,
+        Value::String(s) => s.contains('\0'),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        Value::Array(items) => items.iter().any(holds_nul),
+        _ => false,
     }
 }
 

@@ -268,8 +268,8 @@ fn links(id: &str) -> Value {
     };
     let mut links = Map::new();
     match id {
-        "create_invitation" | "resend_invitation" | "revoke_invitation" => {
-            for op in ["get_invitation", "resend_invitation", "revoke_invitation"] {
+        "create_invitation" | "resend_invitation" | "revoke_invitation" | "issue_invitation_link" => {
+            for op in ["get_invitation", "resend_invitation", "revoke_invitation", "issue_invitation_link"] {
                 links.insert(op.into(), to(op, json!({ "id": "$response.body#/id" })));
             }
             links.insert("get_user".into(), to("get_user", json!({ "id": "$response.body#/user_id" })));
