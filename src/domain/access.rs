@@ -53,6 +53,33 @@ impl Capability {
     }
 }
 
+/// How an operation treats a caller whose console role is held for one
+/// tenant. Every console route and API operation declares one next to its
+/// capability (`web::routes`, `web::api::ROUTES`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Project-wide staff only: a tenant-scoped caller is refused (403).
+    Project,
+    /// Tenant-scoped callers too, within their tenant: lists hold their
+    /// tenant's entries only, what they create lands in their tenant, a
+    /// person or invitation of another tenant is not found (404), and a
+    /// change to a person follows [`Access::may_change`].
+    Tenant,
+    /// Tenant-scoped callers too, and everyone sees the same: data no
+    /// tenant owns (the roles catalog).
+    Shared,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Project => "project",
+            Self::Tenant => "tenant",
+            Self::Shared => "shared",
+        }
+    }
+}
+
 /// What one signed-in person holds: their highest console role, the tenant
 /// it is limited to (none: project-wide), and every role name they hold.
 #[derive(Clone, Debug, Default)]
@@ -112,6 +139,12 @@ impl Access {
             (Some(Admin), ManageSettings) => self.tenant_scope.is_none(),
             (Some(_), _) => false,
         }
+    }
+
+    /// May this person use an operation that needs `capability` in
+    /// `scope`? The route tables ask this once per request.
+    pub fn allows(&self, capability: Capability, scope: Scope) -> bool {
+        self.can(capability) && (scope != Scope::Project || self.tenant_scope.is_none())
     }
 
     /// May this person grant `role` in an invitation? Admins grant any role;
@@ -241,6 +274,18 @@ mod tests {
             assert_eq!(got, expected, "{cap:?}");
         }
         assert!(!Access::from_roles(["editor"]).can(ViewPeople), "a catalog role opens no console page");
+    }
+
+    #[test]
+    fn a_project_wide_operation_refuses_tenant_scoped_staff_whatever_they_hold() {
+        let t = Uuid::new_v4();
+        let scoped = Access::from_grants(&[("admin".into(), Some(t))]);
+        for scope in [Scope::Tenant, Scope::Shared] {
+            assert!(scoped.allows(Capability::ManageUsers, scope), "{scope:?}");
+        }
+        assert!(!scoped.allows(Capability::ManageUsers, Scope::Project));
+        assert!(of("admin").allows(Capability::ManageSettings, Scope::Project));
+        assert!(!of("user_invite").allows(Capability::ManageUsers, Scope::Tenant), "the capability still counts");
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! 500), never plain text; the cause chain goes to the log only.
 
 use actix_web::{
-    Error, FromRequest, HttpRequest, HttpResponse, ResponseError,
+    Error, HttpRequest, HttpResponse, ResponseError,
     body::{BoxBody, MessageBody},
-    dev::{Payload, ServiceRequest, ServiceResponse},
+    dev::{ServiceRequest, ServiceResponse},
     http::StatusCode,
     http::header,
     middleware::Next,
@@ -177,7 +177,7 @@ async fn too_large_page(req: &HttpRequest) -> HttpResponse {
     // Only console pages have the navigation; asking elsewhere would
     // record a denial for a signed-in invitee.
     if req.path().starts_with("/admin/")
-        && let Ok(console) = Console::from_request(req, &mut Payload::None).await
+        && let Ok(console) = Console::sign_in(req).await
         && let Ok(response) =
             render(status, &TooLargePage { page: console.page, title, message: message.clone(), back })
     {

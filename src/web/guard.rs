@@ -1,18 +1,23 @@
-//! The one place that decides who may see what. `Console` is the signed-in
-//! person (or a redirect to /login); `Guard<C>` adds one capability and,
-//! when it is missing, answers with the 403 page and an audit entry.
+//! The one place that decides who may see what. Every console route is
+//! registered with a [`Rule`] (the console route table, `web::routes`), and
+//! [`guarded`] applies it before the handler runs: a redirect to /login, or
+//! the 403 page and an audit entry, or the request goes on carrying the
+//! signed-in person, which handlers take as [`Console`] or [`Guard<C>`].
 
 use std::marker::PhantomData;
 use std::ops::Deref;
 
 use actix_session::{Session, SessionExt};
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use futures_util::future::LocalBoxFuture;
+use actix_web::body::BoxBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest, Route, web};
+use futures_util::future::{Ready, ready};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{csrf::CsrfToken, error::AppError};
-use crate::domain::access::{Access, Capability};
+use crate::domain::access::{Access, Capability, Scope};
 use crate::domain::user::UserStatus;
 use crate::service::accounts;
 use crate::state::AppState;
@@ -78,68 +83,173 @@ pub struct PageContext {
     pub can_audit: bool,
 }
 
-impl FromRequest for Console {
-    type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let state = req.app_data::<web::Data<AppState>>().expect("AppState registered").clone();
-            let session = req.get_session();
-            let next = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".into());
-            let user_id: Option<Uuid> = session.get(USER_ID_KEY).unwrap_or(None);
-            let Some(user_id) = user_id else {
-                return Err(AppError::LoginRequired(next));
-            };
-            let (user, access) = {
-                let mut c = state.db.acquire().await?;
-                let user = users::find(&mut c.conn(), user_id).await?;
-                let access = accounts::access_of(&mut c.conn(), user_id).await?;
-                (user, access)
-            };
-            let Some(user) = user.filter(|u| u.status == UserStatus::Active) else {
-                session.purge();
-                return Err(AppError::LoginRequired(next));
-            };
-            let actor = actor_of(&req, Some(&user));
-            if access.console.is_none() {
-                deny(&state, &actor, "console", req.path()).await?;
-                return Err(AppError::Forbidden);
-            }
-            let csrf = CsrfToken::extract(&req).await.map(|t| t.0).unwrap_or_default();
-            let flash = take_flash(&session);
-            let page = PageContext {
-                csrf,
-                user_label: user.login_id.clone(),
-                flash,
-                can_settings: access.can(Capability::ManageSettings),
-                can_invite: access.can(Capability::Invite),
-                can_audit: access.can(Capability::ViewAudit),
-            };
-            Ok(Console { user, access, actor, session, page })
-        })
-    }
-}
-
-async fn deny(state: &AppState, actor: &Actor, what: &str, path: &str) -> anyhow::Result<()> {
-    tracing::warn!(actor = %actor.label, %path, capability = what, "access denied");
-    let mut c = state.db.acquire().await?;
-    audit::record(&mut c.conn(), actor, "access.denied", path, None, serde_json::json!({ "capability": what })).await
-}
-
 impl Console {
-    /// Refuse (403 page + audit entry) unless the user has `capability`.
-    pub async fn require(&self, state: &AppState, capability: Capability, path: &str) -> Result<(), AppError> {
-        if self.access.can(capability) {
+    /// The signed-in console user, or why not: a redirect to sign in, or
+    /// (no console role) the 403 page and an audit entry. The route guard
+    /// asks this; elsewhere it only dresses a page (the 413 page's
+    /// navigation), never decides access.
+    pub async fn sign_in(req: &HttpRequest) -> Result<Self, AppError> {
+        let state = req.app_data::<web::Data<AppState>>().expect("AppState registered").clone();
+        let session = req.get_session();
+        let next = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".into());
+        let user_id: Option<Uuid> = session.get(USER_ID_KEY).unwrap_or(None);
+        let Some(user_id) = user_id else {
+            return Err(AppError::LoginRequired(next));
+        };
+        let (user, access) = {
+            let mut c = state.db.acquire().await?;
+            let user = users::find(&mut c.conn(), user_id).await?;
+            let access = accounts::access_of(&mut c.conn(), user_id).await?;
+            (user, access)
+        };
+        let Some(user) = user.filter(|u| u.status == UserStatus::Active) else {
+            session.purge();
+            return Err(AppError::LoginRequired(next));
+        };
+        let actor = actor_of(req, Some(&user));
+        if access.console.is_none() {
+            deny(&state, &actor, "console", None, req.path()).await?;
+            return Err(AppError::Forbidden);
+        }
+        let csrf = CsrfToken::extract(req).await.map(|t| t.0).unwrap_or_default();
+        let flash = take_flash(&session);
+        let page = PageContext {
+            csrf,
+            user_label: user.login_id.clone(),
+            flash,
+            can_settings: access.can(Capability::ManageSettings),
+            can_invite: access.can(Capability::Invite),
+            can_audit: access.can(Capability::ViewAudit),
+        };
+        Ok(Console { user, access, actor, session, page })
+    }
+
+    /// Refuse (403 page + audit entry) unless the user may use an
+    /// operation that needs `capability` in `scope`.
+    async fn require(
+        &self,
+        state: &AppState,
+        capability: Capability,
+        scope: Scope,
+        path: &str,
+    ) -> Result<(), AppError> {
+        if self.access.allows(capability, scope) {
             return Ok(());
         }
-        deny(state, &self.actor, capability.as_str(), path).await?;
+        let scope = self.access.can(capability).then_some(scope);
+        deny(state, &self.actor, capability.as_str(), scope, path).await?;
         Err(AppError::Forbidden)
     }
 }
 
-/// Capabilities as types, so a handler's signature says what it needs.
+async fn deny(state: &AppState, actor: &Actor, what: &str, scope: Option<Scope>, path: &str) -> anyhow::Result<()> {
+    tracing::warn!(actor = %actor.label, %path, capability = what, "access denied");
+    let details = match scope {
+        // The capability is held; the operation is not open to this scope.
+        Some(scope) => serde_json::json!({ "capability": what, "scope": scope.as_str() }),
+        None => serde_json::json!({ "capability": what }),
+    };
+    let mut c = state.db.acquire().await?;
+    audit::record(&mut c.conn(), actor, "access.denied", path, None, details).await
+}
+
+/// Who may use a console route: each entry of the console route table
+/// (`web::routes`) declares one, and [`guarded`] enforces it before the
+/// handler runs.
+#[derive(Clone, Copy, Debug)]
+pub enum Rule {
+    /// Anyone, signed in or not: health checks, static files, signing in
+    /// and out, and the setup and invitation pages (their link is the
+    /// credential).
+    Public,
+    /// Any signed-in console user.
+    SignedIn,
+    /// A signed-in console user allowed `capability` in `scope`
+    /// ([`Access::allows`]).
+    Needs(Capability, Scope),
+    /// A form whose `field` names one of `actions`, each with the
+    /// capability it needs, in `scope`. Any other value is refused (400),
+    /// so an action cannot be added without saying what it needs.
+    Action { field: &'static str, actions: &'static [(&'static str, Capability)], scope: Scope },
+}
+
+impl Rule {
+    /// The capability that `chosen` (the value of an [`Rule::Action`]
+    /// form's field) needs, if it is one of `actions`.
+    pub fn action(actions: &[(&str, Capability)], chosen: &str) -> Option<Capability> {
+        actions.iter().find(|(name, _)| *name == chosen).map(|(_, capability)| *capability)
+    }
+}
+
+/// What the route table let in: the console user, and the capability the
+/// route (or the chosen action) needed. Handlers take it as [`Console`] or
+/// [`Guard`].
+struct Admitted {
+    console: Console,
+    needs: Option<Capability>,
+}
+
+/// `route` behind `rule`: the one place a console request is let in or
+/// refused. Every console route is registered through this.
+pub fn guarded(rule: Rule, route: Route) -> Route {
+    match rule {
+        Rule::Public => route,
+        rule => route.wrap(from_fn(move |req, next| admit(rule, req, next))),
+    }
+}
+
+async fn admit(rule: Rule, mut req: ServiceRequest, next: Next<BoxBody>) -> Result<ServiceResponse<BoxBody>, Error> {
+    let console = match Console::sign_in(req.request()).await {
+        Ok(console) => console,
+        Err(e) => return Ok(req.error_response(e)),
+    };
+    let needs = match rule {
+        Rule::Public | Rule::SignedIn => None,
+        Rule::Needs(capability, scope) => Some((capability, scope)),
+        Rule::Action { field, actions, scope } => {
+            let body = req.extract::<web::Bytes>().await?;
+            // The handler reads the form again.
+            req.set_payload(Payload::from(body.clone()));
+            let chosen = url::form_urlencoded::parse(&body)
+                .find(|(k, _)| k == field)
+                .and_then(|(_, v)| Rule::action(actions, &v));
+            match chosen {
+                Some(capability) => Some((capability, scope)),
+                None => return Ok(req.error_response(AppError::BadRequest("Choose an action.".into()))),
+            }
+        }
+    };
+    if let Some((capability, scope)) = needs {
+        let state = req.app_data::<web::Data<AppState>>().expect("AppState registered").clone();
+        if let Err(e) = console.require(&state, capability, scope, req.path()).await {
+            return Ok(req.error_response(e));
+        }
+    }
+    req.extensions_mut().insert(Admitted { console, needs: needs.map(|(capability, _)| capability) });
+    next.call(req).await
+}
+
+/// The handler of a route the table does not guard, or guards with another
+/// capability than the handler's [`Guard`] says: a programming error.
+fn not_admitted(req: &HttpRequest, handler: Option<Capability>) -> AppError {
+    tracing::error!(path = %req.path(), ?handler, "the console route table does not guard this handler as it expects");
+    AppError::Unexpected(anyhow::anyhow!("route table and handler disagree on {}", req.path()))
+}
+
+/// The signed-in console user the route table let in (any rule but
+/// [`Rule::Public`]).
+impl FromRequest for Console {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let admitted = req.extensions_mut().remove::<Admitted>();
+        ready(admitted.map(|a| a.console).ok_or_else(|| not_admitted(req, None)))
+    }
+}
+
+/// Capabilities as types, so a handler's signature says what the route
+/// table checked before it runs (see [`Guard`]).
 pub trait Needs {
     const CAPABILITY: Capability;
 }
@@ -163,7 +273,7 @@ needs! {
     ViewAudit => ViewAudit,
 }
 
-/// A signed-in console user who holds capability `C`.
+/// A signed-in console user the route table let in for capability `C`.
 pub struct Guard<C: Needs>(pub Console, pub PhantomData<C>);
 
 impl<C: Needs> Deref for Guard<C> {
@@ -173,18 +283,17 @@ impl<C: Needs> Deref for Guard<C> {
     }
 }
 
+/// Only on a route the table guards with `C` itself: the decision was made
+/// there; this carries the user to the handler.
 impl<C: Needs + 'static> FromRequest for Guard<C> {
     type Error = AppError;
-    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+    type Future = Ready<Result<Self, AppError>>;
 
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let console = Console::from_request(req, payload);
-        let req = req.clone();
-        Box::pin(async move {
-            let console = console.await?;
-            let state = req.app_data::<web::Data<AppState>>().expect("AppState registered").clone();
-            console.require(&state, C::CAPABILITY, req.path()).await?;
-            Ok(Guard(console, PhantomData))
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let admitted = req.extensions_mut().remove::<Admitted>();
+        ready(match admitted {
+            Some(Admitted { console, needs: Some(needs) }) if needs == C::CAPABILITY => Ok(Guard(console, PhantomData)),
+            _ => Err(not_admitted(req, Some(C::CAPABILITY))),
         })
     }
 }

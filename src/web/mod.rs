@@ -1,6 +1,8 @@
 //! HTTP: console pages (admin/), the invitee's pages (invitee/), sign-in
 //! and setup (auth/), health checks, and the layers every request passes
-//! (CSRF, sessions, role guard, security headers).
+//! (CSRF, sessions, role guard, security headers). Routes come from two
+//! tables, [`routes::ROUTES`] and [`api::ROUTES`], each entry declaring
+//! who may use it.
 
 pub mod admin;
 pub mod api;
@@ -13,34 +15,22 @@ pub mod headers;
 pub mod health;
 pub mod invitee;
 pub mod multipart;
+pub mod routes;
 pub mod session_store;
 pub mod statics;
 
 use actix_web::web;
 
+/// Every route: the console's table ([`routes::ROUTES`]) and the API's
+/// ([`api::ROUTES`]), and a 404 for anything else.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(auth::home))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/metrics", web::get().to(health::metrics))
-        .route("/static/{file}", web::get().to(statics::serve))
-        .route("/setup/{token}", web::get().to(auth::setup::setup_form))
-        .route("/setup/{token}", web::post().to(auth::setup::create_first_admin))
-        .route("/login", web::get().to(auth::login::login_form))
-        .route("/login", web::post().to(auth::login::log_in))
-        .route("/logout", web::post().to(auth::login::log_out))
-        .route("/invite/{token}", web::get().to(invitee::registration_form))
-        .route("/invite/{token}", web::post().to(invitee::register))
-        .route("/invite/{token}/decline", web::post().to(invitee::decline))
-        .route("/invite/{token}/refresh", web::post().to(invitee::request_fresh_link))
-        .route("/welcome", web::get().to(invitee::welcome))
-        .configure(admin::routes)
-        .configure(api::routes)
-        .default_service(web::to(|req: actix_web::HttpRequest| async move {
+    cfg.configure(routes::routes).configure(api::routes).default_service(web::to(
+        |req: actix_web::HttpRequest| async move {
             if req.path().starts_with("/api/") {
                 actix_web::ResponseError::error_response(&api::problem::ApiError::no_route())
             } else {
                 actix_web::ResponseError::error_response(&error::AppError::NotFound)
             }
-        }));
+        },
+    ));
 }

@@ -19,6 +19,7 @@ mod invitations;
 mod invitee;
 mod management;
 mod outbox;
+mod routes;
 mod setup_and_login;
 mod smtp_sink;
 mod webhook_sink;

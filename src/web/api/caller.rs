@@ -1,5 +1,6 @@
-//! Who is calling the API (an API key, held to its role's rules), and the
-//! idempotency layer every POST of the API goes through.
+//! Who is calling the API (an API key, held to its role's rules), the
+//! guard every API route goes through, and the idempotency layer every
+//! POST goes through.
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -11,7 +12,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::problem::ApiError;
-use crate::domain::{access::Access, access::Capability, token::hash_token};
+use crate::domain::{access::Access, access::Capability, access::Scope, token::hash_token};
 use crate::service::{api_keys, codes};
 use crate::state::AppState;
 use crate::store::{api_keys::ApiKey, audit, audit::Actor, idempotency};
@@ -61,23 +62,49 @@ impl FromRequest for ApiCaller {
 }
 
 impl ApiCaller {
-    /// Refuse (403 problem + audit entry) unless the key's role allows it.
-    pub async fn require(&self, state: &AppState, capability: Capability, path: &str) -> Result<(), ApiError> {
-        if self.access.can(capability) {
+    /// Refuse (403 problem + audit entry) unless the key's role may use an
+    /// operation that needs `capability` in `scope`.
+    async fn require(
+        &self,
+        state: &AppState,
+        capability: Capability,
+        scope: Scope,
+        path: &str,
+    ) -> Result<(), ApiError> {
+        if self.access.allows(capability, scope) {
             return Ok(());
         }
+        let mut details = json!({ "capability": capability.as_str() });
+        if self.access.can(capability) {
+            // The capability is held; the operation is not open to a tenant-scoped key.
+            details["scope"] = json!(scope.as_str());
+        }
         let mut c = state.db.acquire().await?;
-        audit::record(
-            &mut c.conn(),
-            &self.actor,
-            "access.denied",
-            path,
-            self.access.tenant_scope,
-            json!({ "capability": capability.as_str() }),
-        )
-        .await?;
+        audit::record(&mut c.conn(), &self.actor, "access.denied", path, self.access.tenant_scope, details).await?;
         Err(ApiError::forbidden(capability.as_str()))
     }
+}
+
+/// The guard every API route of the table goes through, with what its
+/// entry declares (`super::route`): no valid key is a 401, a key whose
+/// role may not use the operation a 403 and an audit entry. The handler
+/// gets the caller from here.
+pub async fn guard_layer(
+    capability: Capability,
+    scope: Scope,
+    mut req: ServiceRequest,
+    next: Next<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let caller = match req.extract::<ApiCaller>().await {
+        Ok(caller) => caller,
+        Err(e) => return Ok(req.error_response(e)),
+    };
+    let state = req.app_data::<web::Data<AppState>>().expect("AppState registered").clone();
+    if let Err(e) = caller.require(&state, capability, scope, req.path()).await {
+        return Ok(req.error_response(e));
+    }
+    req.extensions_mut().insert(caller);
+    next.call(req).await
 }
 
 pub fn json_response(status: StatusCode, body: &serde_json::Value) -> HttpResponse {

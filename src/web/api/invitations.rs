@@ -1,7 +1,7 @@
 //! `/api/v1/invitations`: create one or a batch, list, get, resend, revoke,
 //! get a fresh link.
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use actix_web::{HttpResponse, http::StatusCode, web};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::caller::{ApiCaller, json_response, optional_param, parse_json};
 use super::problem::ApiError;
-use crate::domain::{access::Capability, invitation::InvitationStatus, lifetime};
+use crate::domain::{invitation::InvitationStatus, lifetime};
 use crate::service::{FieldError, accounts::ensure_visible, codes, invitations as service};
 use crate::state::AppState;
 use crate::store::{invitations, invitations::Invitation, invitations::Inviter, invitations::TenantRole};
@@ -190,13 +190,7 @@ async fn create_one(state: &AppState, caller: &ApiCaller, input: &InvitationIn) 
     }
 }
 
-pub async fn create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: ApiCaller,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::Invite, req.path()).await?;
+pub async fn create(state: web::Data<AppState>, caller: ApiCaller, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let input: InvitationIn = parse_json(&body)?;
     Ok(json_response(StatusCode::CREATED, &create_one(&state, &caller, &input).await?))
 }
@@ -212,12 +206,10 @@ pub struct BatchIn {
 /// its problem), failed unexpectedly (`internal`), or — after an
 /// unexpected failure, which may not be the item's fault — not attempted.
 pub async fn create_batch(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::Invite, req.path()).await?;
     let batch: BatchIn = parse_json(&body)?;
     if batch.invitations.is_empty() || batch.invitations.len() > 1000 {
         return Err(ApiError::field("invitations", codes::OUT_OF_RANGE, "Send 1 to 1,000 invitations"));
@@ -291,12 +283,10 @@ pub fn page_limit(limit: Option<&str>) -> Result<i64, ApiError> {
 }
 
 pub async fn list(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::ViewPeople, req.path()).await?;
     let status = optional_param(
         q.status.as_deref(),
         "status",
@@ -343,46 +333,35 @@ async fn visible(state: &AppState, caller: &ApiCaller, id: &str) -> Result<Invit
 }
 
 pub async fn get(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::ViewPeople, req.path()).await?;
     let inv = visible(&state, &caller, &id).await?;
     Ok(json_response(StatusCode::OK, &invitation_json(&inv, None)))
 }
 
 pub async fn resend(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    reissue(&req, &state, &caller, &id, true).await
+    reissue(&state, &caller, &id, true).await
 }
 
 /// The console's "Get a fresh link": a new link returned once and not
 /// sent, every earlier link dead, expiry restarted (same rules as resend:
 /// pending or expired only, cooldown, enabled tenant).
 pub async fn issue_link(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    reissue(&req, &state, &caller, &id, false).await
+    reissue(&state, &caller, &id, false).await
 }
 
 /// A fresh link for the invitation: sent (resend), or returned once.
-async fn reissue(
-    req: &HttpRequest,
-    state: &AppState,
-    caller: &ApiCaller,
-    id: &str,
-    send: bool,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(state, Capability::Invite, req.path()).await?;
+async fn reissue(state: &AppState, caller: &ApiCaller, id: &str, send: bool) -> Result<HttpResponse, ApiError> {
     let inv = visible(state, caller, id).await?;
     let link = service::resend(state, &caller.actor, &caller.access, inv.id, send).await?;
     let inv = visible(state, caller, id).await?;
@@ -390,12 +369,10 @@ async fn reissue(
 }
 
 pub async fn revoke(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::Invite, req.path()).await?;
     let inv = visible(&state, &caller, &id).await?;
     service::revoke(&state, &caller.actor, &caller.access, inv.id).await?;
     let inv = visible(&state, &caller, &id).await?;

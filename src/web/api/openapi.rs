@@ -354,7 +354,7 @@ pub fn document(base_url: &str) -> Value {
         let mut op = json!({
             "operationId": r.id,
             "summary": r.summary,
-            "description": format!("Needs the `{}` capability.", r.needs),
+            "description": format!("Needs the `{}` capability.", r.needs.as_str()),
             "tags": [r.path.split('/').nth(3).unwrap_or("api")],
             "parameters": parameters,
             "responses": responses,

@@ -2,7 +2,7 @@
 //! attributes, login IDs, roles and tenants, activate, deactivate, delete,
 //! log out everywhere.
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use actix_web::{HttpResponse, http::StatusCode, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::caller::{ApiCaller, json_response, optional_param, parse_json};
 use super::invitations::{decode_cursor, encode_cursor, page_limit};
 use super::problem::ApiError;
-use crate::domain::{access::Capability, user::UserStatus};
+use crate::domain::user::UserStatus;
 use crate::service::{accounts, people, tenancy};
 use crate::state::AppState;
 use crate::store::{user_list, users};
@@ -71,13 +71,7 @@ pub struct UserIn {
     custom_attributes: serde_json::Map<String, Value>,
 }
 
-pub async fn create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    caller: ApiCaller,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::ManageUsers, req.path()).await?;
+pub async fn create(state: web::Data<AppState>, caller: ApiCaller, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let u: UserIn = parse_json(&body)?;
     let person = people::NewPerson {
         login_id: u.login_id,
@@ -92,12 +86,10 @@ pub async fn create(
 }
 
 pub async fn get(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::ViewPeople, req.path()).await?;
     let id = visible(&state, &caller, &id).await?;
     Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
 }
@@ -115,12 +107,10 @@ pub struct ListQuery {
 }
 
 pub async fn list(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::ViewPeople, req.path()).await?;
     let status = optional_param(
         q.status.as_deref(),
         "status",
@@ -166,13 +156,11 @@ pub struct UserPatch {
 }
 
 pub async fn update(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::ManageUsers, req.path()).await?;
     let id = visible(&state, &caller, &id).await?;
     let patch: UserPatch = parse_json(&body)?;
     let current = {
@@ -209,13 +197,11 @@ pub struct LoginIdIn {
 }
 
 pub async fn add_login_id(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::ManageUsers, req.path()).await?;
     let id = visible(&state, &caller, &id).await?;
     let input: LoginIdIn = parse_json(&body)?;
     people::add_login_id(&state, &caller.actor, &caller.access, id, &input.login_id).await?;
@@ -223,12 +209,10 @@ pub async fn add_login_id(
 }
 
 pub async fn remove_login_id(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::ManageUsers, req.path()).await?;
     let (id, login_id) = path.into_inner();
     let id = visible(&state, &caller, &id).await?;
     people::remove_login_id(&state, &caller.actor, &caller.access, id, &login_id).await?;
@@ -243,13 +227,11 @@ pub struct RolesIn {
 
 /// Set the project-level roles (tenant memberships and roles stay).
 pub async fn set_roles(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::ManageUsers, req.path()).await?;
     let id = visible(&state, &caller, &id).await?;
     let input: RolesIn = parse_json(&body)?;
     let mut m = people::memberships_of(&state, id).await?;
@@ -268,13 +250,11 @@ pub struct TenantIn {
 
 /// Add the user to a tenant, with roles held in it.
 pub async fn add_tenant(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::ManageUsers, req.path()).await?;
     let id = visible(&state, &caller, &id).await?;
     let input: TenantIn = parse_json(&body)?;
     let mut m = people::memberships_of(&state, id).await?;
@@ -288,12 +268,10 @@ pub async fn add_tenant(
 }
 
 pub async fn remove_tenant(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::ManageUsers, req.path()).await?;
     let (id, tenant) = path.into_inner();
     let tenant: Uuid = tenant.parse().map_err(|_| ApiError::not_found())?;
     let id = visible(&state, &caller, &id).await?;
@@ -308,44 +286,36 @@ async fn set_active(state: &AppState, caller: &ApiCaller, id: &str, active: bool
 }
 
 pub async fn activate(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::ManageUsers, req.path()).await?;
     set_active(&state, &caller, &id, true).await
 }
 
 pub async fn deactivate(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::ManageUsers, req.path()).await?;
     set_active(&state, &caller, &id, false).await
 }
 
 pub async fn delete(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::ManageUsers, req.path()).await?;
     let id = visible(&state, &caller, &id).await?;
     people::delete_user(&state, &caller.actor, &caller.access, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 pub async fn log_out(
-    req: HttpRequest,
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(&state, Capability::ManageUsers, req.path()).await?;
     let id = visible(&state, &caller, &id).await?;
     let n = people::log_out_everywhere(&state, &caller.actor, &caller.access, id).await?;
     Ok(json_response(StatusCode::OK, &json!({ "sessions_ended": n })))
