@@ -13,10 +13,10 @@ use uuid::Uuid;
 
 use super::{csrf::CsrfToken, error::AppError};
 use crate::domain::access::{Access, Capability};
-use crate::domain::user::UserStatus;
-use crate::service::accounts;
+use crate::domain::{actor::Actor, event::Event, user::UserStatus};
+use crate::service::{accounts, events::emit};
 use crate::state::AppState;
-use crate::store::{audit, audit::Actor, users, users::User};
+use crate::store::{users, users::User};
 
 pub const USER_ID_KEY: &str = "user_id";
 const FLASH_KEY: &str = "flash";
@@ -125,7 +125,8 @@ impl FromRequest for Console {
 async fn deny(state: &AppState, actor: &Actor, what: &str, path: &str) -> anyhow::Result<()> {
     tracing::warn!(actor = %actor.label, %path, capability = what, "access denied");
     let mut c = state.db.acquire().await?;
-    audit::record(&mut c.conn(), actor, "access.denied", path, None, serde_json::json!({ "capability": what })).await
+    let event = Event::AccessDenied { target: path.into(), tenant_id: None, capability: what.into(), refused: None };
+    emit(&mut c.conn(), actor, event).await
 }
 
 impl Console {

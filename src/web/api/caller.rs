@@ -7,14 +7,13 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, http::StatusCode, web};
 use chrono::Utc;
 use futures_util::future::LocalBoxFuture;
-use serde_json::json;
 use uuid::Uuid;
 
 use super::problem::ApiError;
-use crate::domain::{access::Access, access::Capability, token::hash_token};
-use crate::service::{api_keys, codes};
+use crate::domain::{access::Access, access::Capability, actor::Actor, event::Event, token::hash_token};
+use crate::service::{api_keys, codes, events::emit};
 use crate::state::AppState;
-use crate::store::{api_keys::ApiKey, audit, audit::Actor, idempotency};
+use crate::store::{api_keys::ApiKey, idempotency};
 
 #[derive(Clone)]
 pub struct ApiCaller {
@@ -67,15 +66,13 @@ impl ApiCaller {
             return Ok(());
         }
         let mut c = state.db.acquire().await?;
-        audit::record(
-            &mut c.conn(),
-            &self.actor,
-            "access.denied",
-            path,
-            self.access.tenant_scope,
-            json!({ "capability": capability.as_str() }),
-        )
-        .await?;
+        let event = Event::AccessDenied {
+            target: path.into(),
+            tenant_id: self.access.tenant_scope,
+            capability: capability.as_str().into(),
+            refused: None,
+        };
+        emit(&mut c.conn(), &self.actor, event).await?;
         Err(ApiError::forbidden(capability.as_str()))
     }
 }
