@@ -1,8 +1,12 @@
 //! Domain rules, no I/O.
 
 pub mod access;
+pub mod actor;
 pub mod bulk_input;
 pub mod csv_export;
+pub mod event;
+pub mod event_payload;
+pub mod grants;
 pub mod invitation;
 pub mod lifetime;
 pub mod limits;

@@ -2,21 +2,23 @@
 //! tenants/roles catalog.
 
 use chrono::Utc;
-use serde_json::json;
 use uuid::Uuid;
 
-use super::{FieldError, ServiceError};
+use super::{FieldError, ServiceError, events::emit};
+// The lookups live below this module (so `invitations` can use them
+// without importing this one); re-exported for the pages that use them.
+pub use super::visibility::{access_of, ensure_visible, person_of};
 use crate::domain::{
     access::{Access, Change, Person},
+    actor::Actor,
+    event::{Event, UserOrigin},
     login_id::LoginId,
     password,
     token::{Token, hash_token, looks_like_token},
     user::UserStatus,
 };
 use crate::state::AppState;
-use crate::store::{
-    Conn, Tx, audit, audit::Actor, is_unique_violation, roles, secrets, sessions, settings, tenants, users, users::User,
-};
+use crate::store::{Conn, Tx, is_unique_violation, roles, secrets, sessions, settings, tenants, users, users::User};
 
 /// When no admin exists, make a one-time setup link (replacing any older
 /// one) and return it.
@@ -125,7 +127,8 @@ pub async fn create_admin(
         Err(e) => return Err(e.into()),
     };
     users::grant_role(&mut c, id, "admin", None).await?;
-    audit::record(&mut c, actor, "user.created", login.as_str(), None, json!({ "role": "admin" })).await?;
+    let created = Event::UserCreated { login_id: login.as_str().into(), tenant_id: None, origin: UserOrigin::Admin };
+    emit(&mut c, actor, created).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -151,38 +154,16 @@ pub async fn login(state: &AppState, email: &str, password_given: &str, actor: &
         Some(u) if ok && u.status == UserStatus::Active => {
             users::touch_login(&mut c, u.id, Utc::now()).await?;
             let who = Actor { user_id: Some(u.id), label: u.login_id.clone(), ..actor.clone() };
-            audit::record(&mut c, &who, "session.login", &u.login_id, None, json!({})).await?;
+            emit(&mut c, &who, Event::SessionLogin { login_id: u.login_id.clone() }).await?;
             Ok(u)
         }
         _ => {
-            audit::record(&mut c, actor, "session.login_failed", &login, None, json!({})).await?;
+            emit(&mut c, actor, Event::SessionLoginFailed { login_id: login }).await?;
             Err(ServiceError::Refused(BAD_LOGIN.into()))
         }
     };
     tx.commit().await?;
     result
-}
-
-/// The console access of an active user.
-pub async fn access_of(c: &mut Conn<'_>, user_id: Uuid) -> anyhow::Result<Access> {
-    let grants = users::role_grants_of(c, user_id).await?;
-    Ok(Access::from_grants(&grants))
-}
-
-/// A tenant-scoped viewer may only see people in their tenant; anyone else
-/// is "not found", so nothing about other tenants leaks.
-pub async fn ensure_visible(c: &mut Conn<'_>, access: &Access, user_id: Uuid) -> Result<(), ServiceError> {
-    match access.tenant_scope {
-        None => Ok(()),
-        Some(t) if users::belongs_to_tenant(c, user_id, t).await? => Ok(()),
-        Some(_) => Err(ServiceError::NotFound),
-    }
-}
-
-/// What the access rules need to know about a person: their roles and
-/// every tenant they belong to.
-pub async fn person_of(c: &mut Conn<'_>, user_id: Uuid) -> anyhow::Result<Person> {
-    Ok(Person { grants: users::role_grants_of(c, user_id).await?, tenants: users::tenants_of(c, user_id).await? })
 }
 
 /// Start the transaction of a `change` to a person, with the person, once
@@ -202,8 +183,14 @@ pub async fn begin_change(
     let user = users::find(&mut c, user_id).await?.ok_or(ServiceError::NotFound)?;
     let person = person_of(&mut c, user_id).await?;
     if let Err(denied) = access.may_change(&person, change) {
-        let details = json!({ "capability": "manage_users", "refused": denied.what() });
-        audit::record(&mut c, actor, "access.denied", &user.login_id, access.tenant_scope, details).await?;
+        let event = Event::AccessDenied {
+            target: user.login_id.clone(),
+            tenant_id: access.tenant_scope,
+            capability: "manage_users".into(),
+            scope: None,
+            refused: Some(denied.what().into()),
+        };
+        emit(&mut c, actor, event).await?;
         tx.commit().await?;
         return Err(ServiceError::Forbidden(denied.what().into()));
     }
@@ -227,8 +214,7 @@ pub async fn set_active(
     if actor.user_id == Some(user_id) && !active {
         return Err(ServiceError::Refused("You cannot deactivate yourself.".into()));
     }
-    let (status, action) =
-        if active { (UserStatus::Active, "user.activated") } else { (UserStatus::Disabled, "user.deactivated") };
+    let status = if active { UserStatus::Active } else { UserStatus::Disabled };
     if user.status == status {
         return Err(ServiceError::Refused(format!("{} is already {}.", user.login_id, status.label().to_lowercase())));
     }
@@ -239,7 +225,13 @@ pub async fn set_active(
     if !active {
         sessions::delete_for_user(&mut c, user_id).await?;
     }
-    audit::record_in_tenants(&mut c, actor, action, &user.login_id, &person.tenants, json!({})).await?;
+    let (login_id, tenants) = (user.login_id, person.tenants);
+    let event = if active {
+        Event::UserActivated { login_id, tenants, via_invitation: false }
+    } else {
+        Event::UserDeactivated { login_id, tenants }
+    };
+    emit(&mut c, actor, event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -259,20 +251,13 @@ pub async fn update_settings(
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     settings::update(&mut c, &new).await?;
-    audit::record(
-        &mut c,
-        actor,
-        "settings.updated",
-        "settings",
-        None,
-        json!({
-            "account_name": new.account_name,
-            "invitation_lifetime_secs": new.invitation_lifetime.num_seconds(),
-            "link_lifetime_secs": new.link_lifetime.num_seconds(),
-            "resend_cooldown_secs": new.resend_cooldown.num_seconds(),
-        }),
-    )
-    .await?;
+    let event = Event::SettingsUpdated {
+        account_name: new.account_name.clone(),
+        invitation_lifetime_secs: new.invitation_lifetime.num_seconds(),
+        link_lifetime_secs: new.link_lifetime.num_seconds(),
+        resend_cooldown_secs: new.resend_cooldown.num_seconds(),
+    };
+    emit(&mut c, actor, event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -306,7 +291,7 @@ pub async fn create_tenant(state: &AppState, actor: &Actor, name: &str, slug: &s
         }
         Err(e) => return Err(e.into()),
     };
-    audit::record(&mut c, actor, "tenant.created", &slug, Some(id), json!({ "name": name })).await?;
+    emit(&mut c, actor, Event::TenantCreated { tenant_id: id, slug, name: name.into() }).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -341,8 +326,8 @@ pub async fn create_role(
         }
         Err(e) => return Err(e.into()),
     }
-    audit::record(&mut c, actor, "role.created", name, None, json!({ "description": description, "scope": scope }))
-        .await?;
+    let event = Event::RoleCreated { name: name.into(), description: description.into(), scope: scope.into() };
+    emit(&mut c, actor, event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -358,7 +343,7 @@ pub async fn delete_role(state: &AppState, actor: &Actor, name: &str) -> Result<
         Some(_) => {}
     }
     roles::delete(&mut c, name).await?;
-    audit::record(&mut c, actor, "role.deleted", name, None, json!({})).await?;
+    emit(&mut c, actor, Event::RoleDeleted { name: name.into() }).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -416,13 +401,13 @@ pub async fn update_tenant(
     let mut c = tx.conn();
     let before = tenants::find(&mut c, id).await?.ok_or(ServiceError::NotFound)?;
     tenants::update(&mut c, id, name, disabled, &domains).await?;
-    let action = match (before.disabled, disabled) {
-        (false, true) => "tenant.disabled",
-        (true, false) => "tenant.enabled",
-        _ => "tenant.updated",
+    let (tenant_id, slug, name, allowed_domains) = (id, before.slug, name.to_string(), domains);
+    let event = match (before.disabled, disabled) {
+        (false, true) => Event::TenantDisabled { tenant_id, slug, name, allowed_domains },
+        (true, false) => Event::TenantEnabled { tenant_id, slug, name, allowed_domains },
+        _ => Event::TenantUpdated { tenant_id, slug, name, allowed_domains },
     };
-    audit::record(&mut c, actor, action, &before.slug, Some(id), json!({ "name": name, "allowed_domains": domains }))
-        .await?;
+    emit(&mut c, actor, event).await?;
     tx.commit().await?;
     Ok(())
 }

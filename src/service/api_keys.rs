@@ -4,18 +4,18 @@
 
 use chrono::{Duration, Utc};
 use rand::RngCore;
-use serde_json::json;
 use uuid::Uuid;
 
-use super::{FieldError, ServiceError};
+use super::{FieldError, ServiceError, events::emit, visibility};
 use crate::domain::user::UserStatus;
 use crate::domain::{
     access::{Access, ConsoleRole},
+    actor::Actor,
+    event::Event,
     token::{Token, hash_token},
 };
-use crate::service::accounts;
 use crate::state::AppState;
-use crate::store::{api_keys, api_keys::ApiKey, audit, audit::Actor, tenants, users};
+use crate::store::{api_keys, api_keys::ApiKey, tenants, users};
 
 pub const KEY_START: &str = "usk_";
 
@@ -78,15 +78,8 @@ pub async fn create(
         expires_at: input.expires_in_days.map(|d| now + Duration::days(d)),
     };
     let id = api_keys::insert(&mut c, &new, now).await?;
-    audit::record(
-        &mut c,
-        actor,
-        "api_key.created",
-        name,
-        input.tenant,
-        json!({ "prefix": prefix, "role": input.role }),
-    )
-    .await?;
+    let event = Event::ApiKeyCreated { name: name.into(), tenant_id: input.tenant, prefix, role: input.role.clone() };
+    emit(&mut c, actor, event).await?;
     tx.commit().await?;
     Ok((key, id))
 }
@@ -97,7 +90,7 @@ pub async fn revoke(state: &AppState, actor: &Actor, id: Uuid) -> Result<(), Ser
     if !api_keys::revoke(&mut c, id, Utc::now()).await? {
         return Err(ServiceError::NotFound);
     }
-    audit::record(&mut c, actor, "api_key.revoked", &id.to_string(), None, json!({})).await?;
+    emit(&mut c, actor, Event::ApiKeyRevoked { key_id: id }).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -118,7 +111,7 @@ pub async fn authenticate(state: &AppState, presented: &str) -> anyhow::Result<O
     // (Keys made on the command line have no creator.)
     if let Some(creator) = key.created_by {
         let active = users::find(&mut c.conn(), creator).await?.is_some_and(|u| u.status == UserStatus::Active);
-        if !active || !accounts::access_of(&mut c.conn(), creator).await?.can_grant(&key.role) {
+        if !active || !visibility::access_of(&mut c.conn(), creator).await?.can_grant(&key.role) {
             return Ok(None);
         }
     }

@@ -14,19 +14,21 @@ use super::{
     ServiceError,
     catalog::Catalog,
     codes,
+    events::emit,
     invitations::{self, InviteRequest, Verdict, quota_left},
 };
 use crate::domain::{
     access::Access,
+    actor::Actor,
     bulk_input::{self, FileError, RawRow},
+    event::Event,
     invitation::check_resend,
     login_id::LoginId,
 };
 use crate::messaging::compose::LANGUAGES;
 use crate::state::AppState;
 use crate::store::{
-    Conn, audit, audit::Actor, bulk_imports, invitations as inv_store, invitations::Grants, invitations::TenantRole,
-    settings, users,
+    Conn, bulk_imports, invitations as inv_store, invitations::Grants, invitations::TenantRole, settings, users,
 };
 
 /// Rows written per transaction when committing, so other writers are not
@@ -415,19 +417,15 @@ async fn finish(
     if !bulk_imports::finish(&mut tx.conn(), import_id, failed, &value, counts, Utc::now()).await? {
         return Err(ServiceError::Refused("This import was already committed.".into()).into());
     }
-    let mut details = json!({ "import_id": import_id, "invited": invited, "resent": resent, "rows": results.len() });
-    if failed {
-        details["stopped"] = json!(true);
-    }
-    audit::record(
-        &mut tx.conn(),
-        actor,
-        "invitation.bulk",
-        &format!("{} rows", results.len()),
-        access.tenant_scope,
-        details,
-    )
-    .await?;
+    let event = Event::InvitationsBulk {
+        import_id,
+        tenant_id: access.tenant_scope,
+        rows: results.len(),
+        invited,
+        resent,
+        stopped: failed,
+    };
+    emit(&mut tx.conn(), actor, event).await?;
     tx.commit().await?;
     state.wake_outbox.notify_waiters();
     Ok(())

@@ -3,12 +3,19 @@
 //! the single invite, the bulk preview and the bulk commit all use.
 
 use chrono::{DateTime, Duration, Utc};
-use serde_json::json;
 use uuid::Uuid;
 
-use super::{ServiceError, accounts::ensure_visible, catalog::Catalog, show_time};
+use super::{
+    ServiceError,
+    catalog::Catalog,
+    events::{emit, emit_many},
+    show_time,
+    visibility::ensure_visible,
+};
 use crate::domain::{
     access::Access,
+    actor::Actor,
+    event::{Event, UserOrigin},
     invitation::{self, Action},
     login_id::LoginId,
     token::Token,
@@ -17,8 +24,8 @@ use crate::domain::{
 use crate::messaging::compose::{self, InviteVars};
 use crate::state::AppState;
 use crate::store::{
-    Conn, audit, audit::Actor, invitations, invitations::Grants, outbox, settings, settings::AccountSettings, tenants,
-    users, users::Attributes,
+    Conn, invitations, invitations::Grants, outbox, settings, settings::AccountSettings, tenants, users,
+    users::Attributes,
 };
 
 /// A validated invitation request.
@@ -218,11 +225,10 @@ pub async fn write_invitations(
                     password_hash: None,
                 };
                 new_users.push((id, new));
-                events.push(audit::Event {
-                    action: "user.created",
-                    target: req.login_id.to_string(),
+                events.push(Event::UserCreated {
+                    login_id: req.login_id.to_string(),
                     tenant_id: req.grants.tenants.first().copied(),
-                    details: json!({ "user_id": id, "status": "invited" }),
+                    origin: UserOrigin::Invited { user_id: id },
                 });
                 id
             }
@@ -271,11 +277,12 @@ pub async fn write_invitations(
                 tenant_name,
             )?);
         }
-        events.push(audit::Event {
-            action: "invitation.created",
-            target: req.login_id.to_string(),
+        events.push(Event::InvitationCreated {
+            invitation_id: invitation.id,
+            login_id: req.login_id.to_string(),
             tenant_id: invitation.tenant_id,
-            details: json!({ "invitation_id": invitation.id, "sent": req.send_now, "grants": req.grants }),
+            sent: req.send_now,
+            grants: req.grants.clone(),
         });
         created.push(Created {
             invitation_id: invitation.id,
@@ -288,7 +295,7 @@ pub async fn write_invitations(
     invitations::insert_many(c, &rows).await?;
     invitations::insert_links(c, &links, now).await?;
     outbox::enqueue_many(c, &messages, now).await?;
-    audit::record_many(c, actor, &events).await?;
+    emit_many(c, actor, &events).await?;
     Ok(created)
 }
 
@@ -419,16 +426,13 @@ pub async fn resend_in(
     if send {
         enqueue_invitation_message(c, &account, &inv, &link, actor, &user.given_name, &user.family_name).await?;
     }
-    let action = if send { "invitation.resent" } else { "invitation.link_issued" };
-    audit::record(
-        c,
-        actor,
-        action,
-        &inv.login_id,
-        inv.tenant_id,
-        json!({ "invitation_id": inv.id, "resent_count": inv.resent_count }),
-    )
-    .await?;
+    let (invitation_id, login_id, tenant_id, resent_count) = (inv.id, inv.login_id, inv.tenant_id, inv.resent_count);
+    let event = if send {
+        Event::InvitationResent { invitation_id, login_id, tenant_id, resent_count }
+    } else {
+        Event::InvitationLinkIssued { invitation_id, login_id, tenant_id, resent_count }
+    };
+    emit(c, actor, event).await?;
     Ok((!send).then_some(link))
 }
 
@@ -469,8 +473,13 @@ pub async fn revoke_in(
     invitations::set_status(c, inv.id, next, now).await?;
     invitations::supersede_links_of_user(c, user.id).await?;
     users::set_status(c, user.id, invitation::user_status_after(Action::Revoke, user.status), now).await?;
-    audit::record(c, actor, "invitation.revoked", &inv.login_id, inv.tenant_id, json!({ "invitation_id": inv.id }))
-        .await?;
+    let event = Event::InvitationRevoked {
+        invitation_id: inv.id,
+        login_id: inv.login_id,
+        tenant_id: inv.tenant_id,
+        removed_from_tenant: false,
+    };
+    emit(c, actor, event).await?;
     Ok(())
 }
 
@@ -499,15 +508,13 @@ pub async fn expire_due(state: &AppState) -> anyhow::Result<usize> {
                 users::set_status(&mut c, user.id, invitation::user_status_after(Action::Expire, user.status), now)
                     .await?;
             }
-            audit::record(
-                &mut c,
-                &Actor::system(),
-                "invitation.expired",
-                &inv.login_id,
-                inv.tenant_id,
-                json!({ "invitation_id": inv.id }),
-            )
-            .await?;
+            let event = Event::InvitationExpired {
+                invitation_id: inv.id,
+                login_id: inv.login_id,
+                tenant_id: inv.tenant_id,
+                superseded: false,
+            };
+            emit(&mut c, &Actor::system(), event).await?;
             count += 1;
         }
         tx.commit().await?;
@@ -525,16 +532,16 @@ pub(crate) async fn expire_others_of(
 ) -> anyhow::Result<()> {
     let expired = invitations::expire_others(c, user_id, except, now).await?;
     invitations::supersede_links_of_user(c, user_id).await?;
-    let events: Vec<audit::Event> = expired
+    let events: Vec<Event> = expired
         .into_iter()
-        .map(|(id, login_id, tenant_id)| audit::Event {
-            action: "invitation.expired",
-            target: login_id,
+        .map(|(invitation_id, login_id, tenant_id)| Event::InvitationExpired {
+            invitation_id,
+            login_id,
             tenant_id,
-            details: json!({ "invitation_id": id, "reason": "the person became active or was deactivated" }),
+            superseded: true,
         })
         .collect();
-    audit::record_many(c, &Actor::system(), &events).await
+    emit_many(c, &Actor::system(), &events).await
 }
 
 /// A tenant-scoped holder acts on invitations into their tenant only, even

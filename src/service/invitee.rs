@@ -2,10 +2,11 @@
 //! decline, or ask for a fresh link when only the link has expired.
 
 use chrono::Utc;
-use serde_json::json;
 
-use super::{ServiceError, invitations::enqueue_invitation_message, show_time};
+use super::{ServiceError, events::emit, invitations::enqueue_invitation_message, show_time};
 use crate::domain::{
+    actor::Actor,
+    event::Event,
     invitation::{self, Action, InvitationStatus},
     password,
     token::{Token, hash_token, looks_like_token},
@@ -13,8 +14,7 @@ use crate::domain::{
 };
 use crate::state::AppState;
 use crate::store::{
-    Conn, audit, audit::Actor, invitations, invitations::Invitation, invitations::LinkState, settings, tenants, users,
-    users::User,
+    Conn, invitations, invitations::Invitation, invitations::LinkState, settings, tenants, users, users::User,
 };
 
 /// What a link leads to right now.
@@ -164,16 +164,11 @@ pub async fn accept(
     invitations::set_status(&mut c, inv.id, next, now).await?;
     crate::service::invitations::expire_others_of(&mut c, user.id, Some(inv.id), now).await?;
     let who = Actor { user_id: Some(user.id), label: user.login_id.clone(), ..actor.clone() };
-    audit::record(
-        &mut c,
-        &who,
-        "invitation.accepted",
-        &inv.login_id,
-        inv.tenant_id,
-        json!({ "invitation_id": inv.id }),
-    )
-    .await?;
-    audit::record(&mut c, &who, "user.activated", &inv.login_id, inv.tenant_id, json!({ "via": "invitation" })).await?;
+    let (login_id, tenant_id) = (inv.login_id.clone(), inv.tenant_id);
+    emit(&mut c, &who, Event::InvitationAccepted { invitation_id: inv.id, login_id: login_id.clone(), tenant_id })
+        .await?;
+    let tenants = tenant_id.into_iter().collect();
+    emit(&mut c, &who, Event::UserActivated { login_id, tenants, via_invitation: true }).await?;
     tx.commit().await?;
     Ok(inv.redirect_url)
 }
@@ -193,15 +188,8 @@ pub async fn decline(state: &AppState, raw_token: &str, actor: &Actor) -> Result
     invitations::supersede_links_of_user(&mut c, user.id).await?;
     users::set_status(&mut c, user.id, invitation::user_status_after(Action::Decline, user.status), now).await?;
     let who = Actor { label: inv.login_id.clone(), ..actor.clone() };
-    audit::record(
-        &mut c,
-        &who,
-        "invitation.declined",
-        &inv.login_id,
-        inv.tenant_id,
-        json!({ "invitation_id": inv.id }),
-    )
-    .await?;
+    let event = Event::InvitationDeclined { invitation_id: inv.id, login_id: inv.login_id, tenant_id: inv.tenant_id };
+    emit(&mut c, &who, event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -235,15 +223,13 @@ pub async fn send_fresh_link(state: &AppState, raw_token: &str, actor: &Actor) -
         &user.family_name,
     )
     .await?;
-    audit::record(
-        &mut c,
-        &who,
-        "invitation.link_refreshed",
-        &inv.login_id,
-        inv.tenant_id,
-        json!({ "invitation_id": inv.id, "link_expires_at": show_time(link_expires_at) }),
-    )
-    .await?;
+    let event = Event::InvitationLinkRefreshed {
+        invitation_id: inv.id,
+        login_id: inv.login_id,
+        tenant_id: inv.tenant_id,
+        link_expires_at: show_time(link_expires_at),
+    };
+    emit(&mut c, &who, event).await?;
     tx.commit().await?;
     state.wake_outbox.notify_waiters();
     Ok(())

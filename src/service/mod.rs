@@ -6,12 +6,14 @@ pub mod api_keys;
 pub mod bulk;
 pub mod bulk_results;
 pub mod catalog;
+pub mod events;
 pub mod invitations;
 pub mod invitee;
 pub mod people;
 pub mod quota;
 pub mod resend_expired;
 pub mod tenancy;
+pub mod visibility;
 pub mod webhooks;
 
 use crate::domain::invitation::Refusal;

@@ -3,22 +3,25 @@
 //! the users table offers in bulk.
 
 use chrono::Utc;
-use serde_json::json;
 use uuid::Uuid;
 
 use super::{
     ServiceError,
-    accounts::{begin_change, ensure_visible, set_active},
+    accounts::{begin_change, set_active},
+    events::emit,
     invitations,
+    visibility::ensure_visible,
 };
 use crate::domain::{
     access::{Access, Change, Person},
+    actor::Actor,
+    event::{Event, UserOrigin},
     login_id::LoginId,
 };
 use crate::state::AppState;
 use crate::store::{
-    Conn, audit, audit::Actor, invitations as inv_store, is_unique_violation, sessions, users, users::Attributes,
-    users::Profile, users::User,
+    Conn, invitations as inv_store, is_unique_violation, sessions, users, users::Attributes, users::Profile,
+    users::User,
 };
 
 pub struct ProfileInput {
@@ -83,15 +86,7 @@ pub async fn update_profile(
         custom_attributes: &p.custom_attributes,
     };
     users::update_profile(&mut c, user_id, &profile, Utc::now()).await?;
-    audit::record_in_tenants(
-        &mut c,
-        actor,
-        "user.updated",
-        &user.login_id,
-        &person.tenants,
-        json!({ "fields": "profile" }),
-    )
-    .await?;
+    emit(&mut c, actor, Event::UserUpdated { login_id: user.login_id, tenants: person.tenants }).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -125,15 +120,8 @@ pub async fn add_login_id(
         }
         Err(e) => return Err(e.into()),
     }
-    audit::record_in_tenants(
-        &mut c,
-        actor,
-        "user.login_id_added",
-        &user.login_id,
-        &person.tenants,
-        json!({ "login_id": login.as_str() }),
-    )
-    .await?;
+    let event = Event::UserLoginIdAdded { login_id: user.login_id, tenants: person.tenants, added: login.to_string() };
+    emit(&mut c, actor, event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -157,15 +145,8 @@ pub async fn remove_login_id(
         ));
     }
     users::remove_login_id(&mut c, user_id, value).await?;
-    audit::record_in_tenants(
-        &mut c,
-        actor,
-        "user.login_id_removed",
-        &user.login_id,
-        &person.tenants,
-        json!({ "login_id": value }),
-    )
-    .await?;
+    let event = Event::UserLoginIdRemoved { login_id: user.login_id, tenants: person.tenants, removed: value.into() };
+    emit(&mut c, actor, event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -208,15 +189,12 @@ async fn set_primary(
     if !users::set_primary_login_id(c, user.id, login.as_str()).await? {
         return Err(ServiceError::field("login_id", "This is not one of their login IDs"));
     }
-    audit::record_in_tenants(
-        c,
-        actor,
-        "user.primary_login_id_changed",
-        login.as_str(),
-        &person.tenants,
-        json!({ "login_id": login.as_str(), "was": user.login_id }),
-    )
-    .await?;
+    let event = Event::UserPrimaryLoginIdChanged {
+        login_id: login.to_string(),
+        was: user.login_id.clone(),
+        tenants: person.tenants.clone(),
+    };
+    emit(c, actor, event).await?;
     Ok(())
 }
 
@@ -295,15 +273,13 @@ pub async fn set_memberships(
     for t in &wanted_tenants {
         users::add_tenant(&mut c, user_id, *t).await?;
     }
-    audit::record(
-        &mut c,
-        actor,
-        "user.roles_updated",
-        &user.login_id,
-        access.tenant_scope,
-        json!({ "roles": want.roles, "tenants": wanted_tenants }),
-    )
-    .await?;
+    let event = Event::UserRolesUpdated {
+        login_id: user.login_id,
+        tenant_id: access.tenant_scope,
+        roles: want.roles,
+        granted_tenants: wanted_tenants,
+    };
+    emit(&mut c, actor, event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -317,15 +293,8 @@ pub async fn log_out_everywhere(
     let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Account).await?;
     let mut c = tx.conn();
     let n = sessions::delete_for_user(&mut c, user_id).await?;
-    audit::record_in_tenants(
-        &mut c,
-        actor,
-        "user.sessions_revoked",
-        &user.login_id,
-        &person.tenants,
-        json!({ "sessions": n }),
-    )
-    .await?;
+    emit(&mut c, actor, Event::UserSessionsRevoked { login_id: user.login_id, tenants: person.tenants, sessions: n })
+        .await?;
     tx.commit().await?;
     Ok(n)
 }
@@ -346,15 +315,8 @@ pub async fn delete_user(
     let mut c = tx.conn();
     sessions::delete_for_user(&mut c, user_id).await?;
     users::delete(&mut c, user_id).await?;
-    audit::record_in_tenants(
-        &mut c,
-        actor,
-        "user.deleted",
-        &user.login_id,
-        &person.tenants,
-        json!({ "user_id": user_id }),
-    )
-    .await?;
+    let event = Event::UserDeleted { user_id, login_id: user.login_id.clone(), tenants: person.tenants };
+    emit(&mut c, actor, event).await?;
     tx.commit().await?;
     Ok(user.login_id)
 }
@@ -535,15 +497,12 @@ pub async fn create_user(state: &AppState, actor: &Actor, access: &Access, p: Ne
     if let Some(t) = access.tenant_scope {
         users::add_tenant(&mut c, id, t).await?;
     }
-    audit::record(
-        &mut c,
-        actor,
-        "user.created",
-        login.as_str(),
-        access.tenant_scope,
-        json!({ "user_id": id, "status": "active" }),
-    )
-    .await?;
+    let event = Event::UserCreated {
+        login_id: login.to_string(),
+        tenant_id: access.tenant_scope,
+        origin: UserOrigin::Added { user_id: id },
+    };
+    emit(&mut c, actor, event).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -3,16 +3,17 @@
 //! them out of their own.
 
 use chrono::Utc;
-use serde_json::json;
 use uuid::Uuid;
 
-use super::{ServiceError, accounts::begin_change};
+use super::{ServiceError, accounts::begin_change, events::emit};
 use crate::domain::{
     access::{Access, Change},
+    actor::Actor,
+    event::Event,
     invitation::{self, Action},
 };
 use crate::state::AppState;
-use crate::store::{audit, audit::Actor, invitations as inv_store, tenants, users};
+use crate::store::{invitations as inv_store, tenants, users};
 
 /// Take a person out of one tenant: their membership and roles in it go,
 /// and their live invitations into it are revoked; what they have in other
@@ -46,15 +47,20 @@ pub async fn remove_from_tenant(
     for inv in &here {
         let next = invitation::transition(inv.status_at(now), Action::Revoke)?;
         inv_store::set_status(&mut c, inv.id, next, now).await?;
-        let details = json!({ "invitation_id": inv.id, "reason": "removed from the tenant" });
-        audit::record(&mut c, actor, "invitation.revoked", &inv.login_id, inv.tenant_id, details).await?;
+        let event = Event::InvitationRevoked {
+            invitation_id: inv.id,
+            login_id: inv.login_id.clone(),
+            tenant_id: inv.tenant_id,
+            removed_from_tenant: true,
+        };
+        emit(&mut c, actor, event).await?;
     }
     if !here.is_empty() && elsewhere.is_empty() {
         users::set_status(&mut c, user_id, invitation::user_status_after(Action::Revoke, user.status), now).await?;
     }
     users::remove_tenant(&mut c, user_id, tenant).await?;
-    audit::record(&mut c, actor, "user.removed_from_tenant", &user.login_id, Some(tenant), json!({ "tenant": name }))
-        .await?;
+    let event = Event::UserRemovedFromTenant { login_id: user.login_id, tenant_id: tenant, tenant_name: name.clone() };
+    emit(&mut c, actor, event).await?;
     tx.commit().await?;
     Ok(name)
 }

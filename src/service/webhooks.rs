@@ -1,6 +1,6 @@
 //! Webhook endpoints: creating them (with a server-side request forgery
 //! guard), the events they receive, test events and redelivery. Events are
-//! queued by the audit layer in the same transaction as the change.
+//! queued by [`super::events::emit`] in the same transaction as the change.
 
 use std::net::IpAddr;
 
@@ -8,24 +8,12 @@ use chrono::Utc;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::ServiceError;
-use crate::domain::signature;
-use crate::state::AppState;
-use crate::store::{audit, audit::Actor, webhooks};
-
+use super::{ServiceError, events::emit};
 /// Every event a webhook can receive.
-pub const EVENTS: [&str; 10] = [
-    "invitation.created",
-    "invitation.resent",
-    "invitation.accepted",
-    "invitation.expired",
-    "invitation.revoked",
-    "invitation.declined",
-    "user.created",
-    "user.activated",
-    "user.deactivated",
-    "user.deleted",
-];
+pub use crate::domain::event::WEBHOOK_EVENTS as EVENTS;
+use crate::domain::{actor::Actor, event::Event, event_payload::webhook_body, signature};
+use crate::state::AppState;
+use crate::store::webhooks;
 
 /// Addresses a webhook may not target unless private targets are allowed:
 /// loopback, private ranges, link-local, unspecified.
@@ -135,15 +123,7 @@ pub async fn create_endpoint(
     let mut tx = state.db.begin().await?;
     let id = webhooks::insert_endpoint(&mut tx.conn(), url.as_str(), &secret, &events, Utc::now()).await?;
     let host = host_of(url.as_str());
-    audit::record(
-        &mut tx.conn(),
-        actor,
-        "webhook.created",
-        &host,
-        None,
-        json!({ "endpoint_id": id, "events": events }),
-    )
-    .await?;
+    emit(&mut tx.conn(), actor, Event::WebhookCreated { endpoint_id: id, host, events }).await?;
     tx.commit().await?;
     Ok((id, secret))
 }
@@ -153,8 +133,9 @@ pub async fn set_enabled(state: &AppState, actor: &Actor, id: Uuid, enabled: boo
     if !webhooks::set_enabled(&mut tx.conn(), id, enabled).await? {
         return Err(ServiceError::NotFound);
     }
-    let action = if enabled { "webhook.enabled" } else { "webhook.disabled" };
-    audit::record(&mut tx.conn(), actor, action, &id.to_string(), None, json!({})).await?;
+    let event =
+        if enabled { Event::WebhookEnabled { endpoint_id: id } } else { Event::WebhookDisabled { endpoint_id: id } };
+    emit(&mut tx.conn(), actor, event).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -164,28 +145,21 @@ pub async fn delete_endpoint(state: &AppState, actor: &Actor, id: Uuid) -> Resul
     if !webhooks::delete_endpoint(&mut tx.conn(), id).await? {
         return Err(ServiceError::NotFound);
     }
-    audit::record(&mut tx.conn(), actor, "webhook.deleted", &id.to_string(), None, json!({})).await?;
+    emit(&mut tx.conn(), actor, Event::WebhookDeleted { endpoint_id: id }).await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// The documented payload of every event.
-pub fn payload(event_type: &str, target: &str, tenant_id: Option<Uuid>, details: &serde_json::Value) -> String {
-    json!({
-        "type": event_type,
-        "timestamp": Utc::now().to_rfc3339(),
-        "data": { "target": target, "tenant_id": tenant_id, "details": details },
-    })
-    .to_string()
 }
 
 pub async fn send_test_event(state: &AppState, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     webhooks::find_endpoint(&mut c, id).await?.ok_or(ServiceError::NotFound)?;
-    let body = payload("webhook.test", "test", None, &json!({ "message": "This is a test event from Usher." }));
-    webhooks::enqueue(&mut c, "webhook.test", &body, Some(id), Utc::now()).await?;
-    audit::record(&mut c, actor, "webhook.test_sent", &id.to_string(), None, json!({})).await?;
+    // Sent to this endpoint only, and not an audit action: built here.
+    let now = Utc::now();
+    let details = json!({ "message": "This is a test event from Usher." });
+    let body = webhook_body("webhook.test", "test", None, &details, now);
+    webhooks::enqueue(&mut c, "webhook.test", &body, Some(id), now).await?;
+    emit(&mut c, actor, Event::WebhookTestSent { endpoint_id: id }).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -198,8 +172,8 @@ pub async fn redeliver(state: &AppState, actor: &Actor, endpoint: Uuid, delivery
     let Some(again) = webhooks::redeliver(&mut tx.conn(), endpoint, delivery, Utc::now()).await? else {
         return Err(ServiceError::NotFound);
     };
-    let details = json!({ "endpoint_id": endpoint, "redelivery_id": again });
-    audit::record(&mut tx.conn(), actor, "webhook.redelivered", &delivery.to_string(), None, details).await?;
+    let event = Event::WebhookRedelivered { endpoint_id: endpoint, delivery_id: delivery, redelivery_id: again };
+    emit(&mut tx.conn(), actor, event).await?;
     tx.commit().await?;
     Ok(())
 }

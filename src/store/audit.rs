@@ -1,4 +1,5 @@
-//! The audit log: who did what to whom, when, from where.
+//! The audit log: who did what to whom, when, from where. A plain writer
+//! and reader of rows; what an entry says comes from `domain::event`.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -7,23 +8,7 @@ use uuid::Uuid;
 use super::{Arg, Conn};
 use crate::{bind_all, on_conn};
 
-/// Who acted and from where.
-#[derive(Clone, Debug, Default)]
-pub struct Actor {
-    pub user_id: Option<Uuid>,
-    /// A login ID, "system", "setup link" or "invitee".
-    pub label: String,
-    /// The API key acting, for calls through the API.
-    pub api_key_id: Option<Uuid>,
-    pub ip: String,
-    pub user_agent: String,
-}
-
-impl Actor {
-    pub fn system() -> Self {
-        Self { label: "system".into(), ..Self::default() }
-    }
-}
+pub use crate::domain::actor::Actor;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Entry {
@@ -37,105 +22,79 @@ pub struct Entry {
     pub details: sqlx::types::Json<serde_json::Value>,
 }
 
-/// One thing that happened, for [`record_many`].
-pub struct Event {
+/// One entry to write: what was done to what, the tenants whose scoped
+/// viewers see it (the first is the entry's own), and its details.
+pub struct NewEntry {
     pub action: &'static str,
     pub target: String,
-    pub tenant_id: Option<Uuid>,
+    pub tenants: Vec<Uuid>,
     pub details: serde_json::Value,
 }
 
-pub async fn record(
-    c: &mut Conn<'_>,
-    actor: &Actor,
-    action: &str,
-    target: &str,
-    tenant_id: Option<Uuid>,
-    details: serde_json::Value,
-) -> anyhow::Result<()> {
-    record_in_tenants(c, actor, action, target, tenant_id.as_slice(), details).await
-}
-
-/// Record an entry that concerns every one of `tenants` (a person who
-/// belongs to several): each tenant's scoped viewers see it. Webhooks get
-/// one event, naming the first tenant.
-pub async fn record_in_tenants(
-    c: &mut Conn<'_>,
-    actor: &Actor,
-    action: &str,
-    target: &str,
-    tenants: &[Uuid],
-    details: serde_json::Value,
-) -> anyhow::Result<()> {
+/// Write one entry by `actor`.
+pub async fn insert(c: &mut Conn<'_>, actor: &Actor, entry: &NewEntry, at: DateTime<Utc>) -> anyhow::Result<()> {
     let id = Uuid::new_v4();
-    let tenant_id = tenants.first().copied();
     let sql = "INSERT INTO audit_log (id, at, actor_id, actor, action, target, tenant_id, ip, user_agent, details)
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
     on_conn!(c, c => sqlx::query(sql)
         .bind(id)
-        .bind(Utc::now())
+        .bind(at)
         .bind(actor.user_id)
         .bind(&actor.label)
-        .bind(action)
-        .bind(target)
-        .bind(tenant_id)
+        .bind(entry.action)
+        .bind(&entry.target)
+        .bind(entry.tenants.first().copied())
         .bind(&actor.ip)
         .bind(&actor.user_agent)
-        .bind(sqlx::types::Json(&details))
+        .bind(sqlx::types::Json(&entry.details))
         .execute(c)
         .await.map(|r| r.rows_affected()))
     .context("writing audit entry")?;
-    if tenants.len() > 1 {
-        for t in tenants {
-            let sql = "INSERT INTO audit_log_tenants (audit_id, tenant_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
-            on_conn!(c, c => sqlx::query(sql).bind(id).bind(*t).execute(c).await.map(|r| r.rows_affected()))
-                .context("writing audit entry tenants")?;
-        }
-    }
-    queue_webhook(c, action, target, tenant_id, &details).await
+    list_under_tenants(c, id, &entry.tenants).await
 }
 
-/// An audit record that names a webhook event is also queued for delivery
-/// to the endpoints that want it — same transaction, so a change and its
-/// event are written together or not at all.
-async fn queue_webhook(
+/// Write many entries by one actor, one statement per 1,000.
+pub async fn insert_many(
     c: &mut Conn<'_>,
-    action: &str,
-    target: &str,
-    tenant_id: Option<Uuid>,
-    details: &serde_json::Value,
+    actor: &Actor,
+    entries: &[NewEntry],
+    at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    if crate::service::webhooks::EVENTS.contains(&action) {
-        let body = crate::service::webhooks::payload(action, target, tenant_id, details);
-        super::webhooks::enqueue(c, action, &body, None, Utc::now()).await?;
-    }
-    Ok(())
-}
-
-/// Record many events by one actor, one statement per 1,000.
-pub async fn record_many(c: &mut Conn<'_>, actor: &Actor, events: &[Event]) -> anyhow::Result<()> {
-    let at = Utc::now();
-    for chunk in events.chunks(1000) {
+    for chunk in entries.chunks(1000) {
+        let ids: Vec<Uuid> = chunk.iter().map(|_| Uuid::new_v4()).collect();
         let sql = format!(
             "INSERT INTO audit_log (id, at, actor_id, actor, action, target, tenant_id, ip, user_agent, details) VALUES {}",
             super::values_placeholders(c, chunk.len(), 10)
         );
         on_conn!(c, c => {
             let mut q = super::batch_statement(&sql);
-            for e in chunk {
-                q = q.bind(Uuid::new_v4()).bind(at).bind(actor.user_id).bind(&actor.label).bind(e.action).bind(&e.target)
-                    .bind(e.tenant_id).bind(&actor.ip).bind(&actor.user_agent).bind(sqlx::types::Json(&e.details));
+            for (id, e) in ids.iter().zip(chunk) {
+                q = q.bind(*id).bind(at).bind(actor.user_id).bind(&actor.label).bind(e.action).bind(&e.target)
+                    .bind(e.tenants.first().copied()).bind(&actor.ip).bind(&actor.user_agent)
+                    .bind(sqlx::types::Json(&e.details));
             }
             q.execute(c).await.map(|r| r.rows_affected())
         })
         .context("writing audit entries")?;
+        for (id, e) in ids.iter().zip(chunk) {
+            list_under_tenants(c, *id, &e.tenants).await?;
+        }
     }
-    let hooks: Vec<(&str, String)> = events
-        .iter()
-        .filter(|e| crate::service::webhooks::EVENTS.contains(&e.action))
-        .map(|e| (e.action, crate::service::webhooks::payload(e.action, &e.target, e.tenant_id, &e.details)))
-        .collect();
-    super::webhooks::enqueue_many(c, &hooks, None, Utc::now()).await?;
+    Ok(())
+}
+
+/// An entry about several tenants is listed under each of them, so each
+/// tenant's scoped viewers see it (one tenant needs no list: the entry's
+/// own `tenant_id` says it).
+async fn list_under_tenants(c: &mut Conn<'_>, id: Uuid, tenants: &[Uuid]) -> anyhow::Result<()> {
+    if tenants.len() < 2 {
+        return Ok(());
+    }
+    for t in tenants {
+        let sql = "INSERT INTO audit_log_tenants (audit_id, tenant_id) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+        on_conn!(c, c => sqlx::query(sql).bind(id).bind(*t).execute(c).await.map(|r| r.rows_affected()))
+            .context("writing audit entry tenants")?;
+    }
     Ok(())
 }
 

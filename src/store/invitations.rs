@@ -4,32 +4,13 @@
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::Conn;
+pub use crate::domain::grants::{Grants, TenantRole};
 use crate::domain::invitation::InvitationStatus;
 use crate::on_conn;
-
-/// What accepting the invitation grants.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Grants {
-    /// Project-level roles.
-    #[serde(default)]
-    pub roles: Vec<String>,
-    #[serde(default)]
-    pub tenants: Vec<Uuid>,
-    /// Roles held within one tenant.
-    #[serde(default)]
-    pub tenant_roles: Vec<TenantRole>,
-}
-
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct TenantRole {
-    pub tenant: Uuid,
-    pub role: String,
-}
 
 #[derive(Clone, Debug)]
 pub struct Invitation {

@@ -18,10 +18,10 @@ use uuid::Uuid;
 
 use super::{csrf::CsrfToken, error::AppError};
 use crate::domain::access::{Access, Capability, Scope};
-use crate::domain::user::UserStatus;
-use crate::service::accounts;
+use crate::domain::{actor::Actor, event::Event, user::UserStatus};
+use crate::service::{accounts, events::emit};
 use crate::state::AppState;
-use crate::store::{audit, audit::Actor, users, users::User};
+use crate::store::{users, users::User};
 
 pub const USER_ID_KEY: &str = "user_id";
 const FLASH_KEY: &str = "flash";
@@ -144,13 +144,13 @@ impl Console {
 
 async fn deny(state: &AppState, actor: &Actor, what: &str, scope: Option<Scope>, path: &str) -> anyhow::Result<()> {
     tracing::warn!(actor = %actor.label, %path, capability = what, "access denied");
-    let details = match scope {
-        // The capability is held; the operation is not open to this scope.
-        Some(scope) => serde_json::json!({ "capability": what, "scope": scope.as_str() }),
-        None => serde_json::json!({ "capability": what }),
-    };
+    // The scope is named when the capability is held but the route is not
+    // open to this scope.
+    let scope = scope.map(|s| s.as_str().to_string());
     let mut c = state.db.acquire().await?;
-    audit::record(&mut c.conn(), actor, "access.denied", path, None, details).await
+    let event =
+        Event::AccessDenied { target: path.into(), tenant_id: None, capability: what.into(), scope, refused: None };
+    emit(&mut c.conn(), actor, event).await
 }
 
 /// Who may use a console route: each entry of the console route table

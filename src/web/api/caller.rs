@@ -8,14 +8,13 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, http::StatusCode, web};
 use chrono::Utc;
 use futures_util::future::LocalBoxFuture;
-use serde_json::json;
 use uuid::Uuid;
 
 use super::problem::ApiError;
-use crate::domain::{access::Access, access::Capability, access::Scope, token::hash_token};
-use crate::service::{api_keys, codes};
+use crate::domain::{access::Access, access::Capability, access::Scope, actor::Actor, event::Event, token::hash_token};
+use crate::service::{api_keys, codes, events::emit};
 use crate::state::AppState;
-use crate::store::{api_keys::ApiKey, audit, audit::Actor, idempotency};
+use crate::store::{api_keys::ApiKey, idempotency};
 
 #[derive(Clone)]
 pub struct ApiCaller {
@@ -74,13 +73,18 @@ impl ApiCaller {
         if self.access.allows(capability, scope) {
             return Ok(());
         }
-        let mut details = json!({ "capability": capability.as_str() });
-        if self.access.can(capability) {
-            // The capability is held; the operation is not open to a tenant-scoped key.
-            details["scope"] = json!(scope.as_str());
-        }
+        // Scope is named when the capability is held but the operation is
+        // not open to a tenant-scoped key.
+        let refused_scope = self.access.can(capability).then(|| scope.as_str().to_string());
         let mut c = state.db.acquire().await?;
-        audit::record(&mut c.conn(), &self.actor, "access.denied", path, self.access.tenant_scope, details).await?;
+        let event = Event::AccessDenied {
+            target: path.into(),
+            tenant_id: self.access.tenant_scope,
+            capability: capability.as_str().into(),
+            scope: refused_scope,
+            refused: None,
+        };
+        emit(&mut c.conn(), &self.actor, event).await?;
         Err(ApiError::forbidden(capability.as_str()))
     }
 }

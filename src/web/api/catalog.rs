@@ -8,9 +8,10 @@ use uuid::Uuid;
 
 use super::caller::{ApiCaller, json_response, parse_json};
 use super::problem::ApiError;
-use crate::service::accounts;
+use crate::domain::{access::Capability, event::Event};
+use crate::service::{accounts, events::emit};
 use crate::state::AppState;
-use crate::store::{audit, roles, tenants, tenants::Tenant};
+use crate::store::{roles, tenants, tenants::Tenant};
 
 fn tenant_json(t: &Tenant) -> Value {
     json!({ "id": t.id, "name": t.name, "slug": t.slug, "disabled": t.disabled, "allowed_domains": t.domains() })
@@ -136,15 +137,7 @@ pub async fn update_role(
         if !roles::update_description(&mut tx.conn(), &name, description.trim()).await? {
             return Err(ApiError::not_found());
         }
-        audit::record(
-            &mut tx.conn(),
-            &caller.actor,
-            "role.updated",
-            &name,
-            None,
-            json!({ "description": description }),
-        )
-        .await?;
+        emit(&mut tx.conn(), &caller.actor, Event::RoleUpdated { name: name.to_string(), description }).await?;
         tx.commit().await?;
     }
     let mut c = state.db.acquire().await?;
