@@ -10,7 +10,10 @@ use base64::{Engine, engine::general_purpose::STANDARD};
 
 use crate::config::Settings;
 use crate::jobs::sweeper;
-use crate::messaging::{mailer::Mailer, worker::OutboxWorker};
+use crate::messaging::{
+    mailer::{MailCourier, Mailer},
+    worker::Worker,
+};
 use crate::service::accounts;
 use crate::state::AppState;
 use crate::store::{Db, secrets};
@@ -45,18 +48,10 @@ impl Application {
         );
         let cookie_key = cookie_key(&db).await?;
 
-        let worker = OutboxWorker {
-            db: db.clone(),
-            mailer,
-            worker_id: format!("{}-{}", std::process::id(), uuid::Uuid::new_v4()),
-            interval: state.config.worker_interval,
-            retry_base: state.config.retry_base,
-            claim_lease: state.config.claim_lease,
-            wake: state.wake_outbox.clone(),
-        };
-        tokio::spawn(worker.run());
+        // One delivery machine: a worker per lane of the outbox.
+        tokio::spawn(Worker::new(&state, MailCourier { db: db.clone(), mailer }).run());
         tokio::spawn(sweeper::run(state.clone(), state.config.sweep_interval));
-        tokio::spawn(crate::jobs::webhooks::WebhookWorker::new(state.clone())?.run());
+        tokio::spawn(crate::jobs::webhooks::worker(state.clone())?.run());
 
         let data = web::Data::from(state.clone());
         let secure = state.config.secure_cookies;

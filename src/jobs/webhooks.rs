@@ -1,113 +1,123 @@
-//! Delivers queued webhook events: signed the Standard Webhooks way, at
-//! least once, retried with exponential backoff for up to 24 hours, every
-//! attempt logged.
+//! The webhooks lane of the outbox: events POSTed signed the Standard
+//! Webhooks way, at least once, retried with exponential backoff for up to
+//! 24 hours, every attempt logged. Claiming, leases and retries are the
+//! outbox's (`messaging::worker`); this is only the transport.
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use crate::domain::signature;
-use crate::service::webhooks::check_url;
+use crate::messaging::worker::{Courier, Outcome, Worker};
+use crate::service::webhooks::{GuardedResolver, check_url, host_of};
 use crate::state::AppState;
-use crate::store::webhooks::{self, AttemptResult, Delivery};
+use crate::store::{
+    Conn, outbox,
+    outbox::Message,
+    webhooks::{self, AttemptResult, Delivery, Endpoint},
+};
 
-/// Covers one delivery (5 s to resolve, 10 s for the request) with room to
-/// record it. Claimed deliveries not yet started are held only for the
-/// configured claim lease, as in the outbox worker.
-const SEND_LEASE: Duration = Duration::minutes(1);
-const BATCH: i64 = 20;
-/// After this long since the event, a delivery is given up as failed.
-const GIVE_UP_AFTER: Duration = Duration::hours(24);
-
-pub struct WebhookWorker {
+pub struct WebhookCourier {
     pub state: Arc<AppState>,
-    pub worker_id: String,
     pub client: reqwest::Client,
 }
 
-impl WebhookWorker {
-    pub fn new(state: Arc<AppState>) -> anyhow::Result<Self> {
-        let allow_private = state.config.webhooks_allow_private;
-        let client = reqwest::Client::builder()
-            .dns_resolver(std::sync::Arc::new(crate::service::webhooks::GuardedResolver { allow_private }))
-            .timeout(std::time::Duration::from_secs(10))
-            // A redirect could lead to a private address the guard refused.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent("Usher-Webhooks/1")
-            .build()?;
-        Ok(Self { worker_id: format!("webhooks-{}", uuid::Uuid::new_v4()), state, client })
-    }
+/// The webhook delivery worker.
+pub fn worker(state: Arc<AppState>) -> anyhow::Result<Worker<WebhookCourier>> {
+    let allow_private = state.config.webhooks_allow_private;
+    let client = reqwest::Client::builder()
+        .dns_resolver(Arc::new(GuardedResolver { allow_private }))
+        .timeout(std::time::Duration::from_secs(10))
+        // A redirect could lead to a private address the guard refused.
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("Usher-Webhooks/1")
+        .build()?;
+    Ok(Worker::new(&state, WebhookCourier { state: state.clone(), client }))
+}
 
-    pub async fn run(self) {
-        loop {
-            match self.deliver_due().await {
-                Ok(n) if n as i64 == BATCH => continue,
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = ?e, "webhook worker pass failed"),
-            }
-            tokio::select! {
-                _ = self.state.wake_outbox.notified() => {}
-                _ = tokio::time::sleep(self.state.config.worker_interval) => {}
-            }
-        }
-    }
+/// What one attempt got back, for the delivery log.
+pub struct Report {
+    /// None when the delivery has no event row (never queued that way).
+    delivery: Option<uuid::Uuid>,
+    status_code: Option<i32>,
+    duration_ms: i64,
+}
 
-    pub async fn deliver_due(&self) -> anyhow::Result<usize> {
-        let db = &self.state.db;
-        let claimed = {
-            let mut tx = db.begin().await?;
-            let lease = self.state.config.claim_lease;
-            let rows = webhooks::claim(&mut tx.conn(), &self.worker_id, Utc::now(), lease, BATCH).await?;
-            tx.commit().await?;
-            rows
+impl Courier for WebhookCourier {
+    const LANE: outbox::Lane = outbox::Lane::Webhooks;
+    /// Covers one delivery (5 s to resolve, 10 s for the request) with room
+    /// to record it.
+    const SEND_LEASE: Duration = Duration::minutes(1);
+    const BATCH: i64 = 20;
+    /// After a day since the event, a delivery is given up as failed.
+    const GIVE_UP: outbox::GiveUp = outbox::GiveUp { after_attempts: None, after_age: Some(Duration::hours(24)) };
+    type Report = Report;
+
+    async fn send(&self, m: &Message) -> anyhow::Result<(Outcome, Report)> {
+        let found = {
+            let mut c = self.state.db.acquire().await?;
+            match m.webhook_delivery_id {
+                Some(id) => webhooks::find_delivery(&mut c.conn(), id).await?,
+                None => None,
+            }
         };
-        for d in &claimed {
-            self.deliver(d).await?;
-        }
-        Ok(claimed.len())
-    }
-
-    async fn deliver(&self, d: &Delivery) -> anyhow::Result<()> {
+        let mut report = Report { delivery: found.as_ref().map(|d| d.id), status_code: None, duration_ms: 0 };
+        let Some(d) = found else {
+            return Ok((Outcome::Failed { error: "no such webhook delivery".into(), give_up: true }, report));
+        };
         let endpoint = {
             let mut c = self.state.db.acquire().await?;
-            if !webhooks::start(&mut c.conn(), d.id, &self.worker_id, Utc::now(), SEND_LEASE).await? {
-                // Another instance took it after our claim lease ran out.
-                return Ok(());
-            }
             webhooks::find_endpoint(&mut c.conn(), d.endpoint_id).await?
         };
-        let Some(endpoint) = endpoint else { return Ok(()) };
-        let started = Instant::now();
+        // Deleting an endpoint deletes its deliveries; this one raced it.
+        let Some(endpoint) = endpoint else {
+            return Ok((Outcome::Failed { error: "the endpoint was deleted".into(), give_up: true }, report));
+        };
+        tracing::Span::current().record("to", host_of(&endpoint.url));
         // A disabled endpoint gets nothing more, not even queued retries.
-        let outcome = if endpoint.enabled {
-            self.post(&endpoint, d).await
-        } else {
-            Err(anyhow::anyhow!("the endpoint is disabled"))
-        };
-        let duration_ms = started.elapsed().as_millis() as i64;
-        let now = Utc::now();
-        let (ok, status_code, error) = match &outcome {
-            Ok(code) if (200..300).contains(code) => (true, Some(*code as i32), None),
-            Ok(code) => (false, Some(*code as i32), Some(format!("the endpoint answered {code}"))),
-            Err(e) => (false, None, Some(format!("{e:#}"))),
-        };
-        let retry_at = (!ok && endpoint.enabled)
-            .then(|| now + crate::store::outbox::backoff(self.state.config.retry_base, d.attempts + 1))
-            .filter(|at| *at - d.created_at < GIVE_UP_AFTER);
-        if !ok {
-            let host = crate::service::webhooks::host_of(&endpoint.url);
-            tracing::warn!(delivery = %d.id, endpoint = %endpoint.id, %host, error = ?error, "webhook delivery failed");
+        if !endpoint.enabled {
+            return Ok((Outcome::Failed { error: "the endpoint is disabled".into(), give_up: true }, report));
         }
-        let mut tx = self.state.db.begin().await?;
-        let result = AttemptResult { status_code, duration_ms, error: error.as_deref() };
-        webhooks::record_attempt(&mut tx.conn(), d, &self.worker_id, &result, ok, retry_at, now).await?;
-        tx.commit().await?;
-        Ok(())
+        let started = Instant::now();
+        let answer = self.post(&endpoint, &d).await;
+        report.duration_ms = started.elapsed().as_millis() as i64;
+        let outcome = match answer {
+            Ok(code) => {
+                report.status_code = Some(code as i32);
+                if (200..300).contains(&code) {
+                    Outcome::Delivered
+                } else {
+                    Outcome::failed(format!("the endpoint answered {code}"))
+                }
+            }
+            Err(e) => Outcome::failed(format!("{e:#}")),
+        };
+        Ok((outcome, report))
     }
 
+    async fn record(
+        &self,
+        c: &mut Conn<'_>,
+        _: &Message,
+        outcome: &Outcome,
+        report: &Report,
+        _held: bool,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let Some(delivery) = report.delivery else { return Ok(()) };
+        let error = match outcome {
+            Outcome::Delivered => None,
+            Outcome::Failed { error, .. } => Some(error.as_str()),
+        };
+        let attempt = AttemptResult { status_code: report.status_code, duration_ms: report.duration_ms, error };
+        webhooks::log_attempt(c, delivery, &attempt, now).await
+    }
+}
+
+impl WebhookCourier {
     /// POST the event; the HTTP status, or why there was none.
-    async fn post(&self, endpoint: &webhooks::Endpoint, d: &Delivery) -> anyhow::Result<u16> {
+    async fn post(&self, endpoint: &Endpoint, d: &Delivery) -> anyhow::Result<u16> {
         // Scheme and literal addresses are checked again at delivery; names
         // are checked by the client's resolver as it connects.
         tokio::time::timeout(

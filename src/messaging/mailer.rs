@@ -7,8 +7,9 @@ use lettre::{
     message::{Mailbox, MultiPart, header::HeaderValue},
 };
 
+use super::worker::{Courier, Outcome};
 use crate::config::{MailSettings, Settings};
-use crate::store::{Db, mailbox, outbox::Message};
+use crate::store::{Conn, Db, invitations, mailbox, outbox, outbox::Message};
 
 /// The longest one SMTP delivery may take, all commands together.
 pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
@@ -58,6 +59,48 @@ impl Mailer {
                 mailbox::store(&mut c.conn(), m, chrono::Utc::now()).await
             }
         }
+    }
+}
+
+/// The messages lane of the outbox: email and SMS through the [`Mailer`].
+pub struct MailCourier {
+    pub db: Db,
+    pub mailer: Mailer,
+}
+
+impl Courier for MailCourier {
+    const LANE: outbox::Lane = outbox::Lane::Messages;
+    /// The send's own time limit plus room to record it.
+    const SEND_LEASE: chrono::Duration = chrono::Duration::seconds(SEND_TIMEOUT.as_secs() as i64 + 60);
+    const BATCH: i64 = 50;
+    /// A message that failed this often waits for someone to press Retry.
+    const GIVE_UP: outbox::GiveUp = outbox::GiveUp { after_attempts: Some(outbox::MAX_ATTEMPTS), after_age: None };
+    type Report = ();
+
+    async fn send(&self, m: &Message) -> anyhow::Result<(Outcome, ())> {
+        let outcome = match self.mailer.deliver(&self.db, m).await {
+            Ok(()) => Outcome::Delivered,
+            Err(e) => Outcome::failed(format!("{e:#}")),
+        };
+        Ok((outcome, ()))
+    }
+
+    async fn record(
+        &self,
+        c: &mut Conn<'_>,
+        m: &Message,
+        outcome: &Outcome,
+        _: &(),
+        held: bool,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<()> {
+        if held
+            && *outcome == Outcome::Delivered
+            && let Some(inv) = m.invitation_id
+        {
+            invitations::mark_sent(c, inv, now).await?;
+        }
+        Ok(())
     }
 }
 

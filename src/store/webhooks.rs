@@ -1,11 +1,13 @@
-//! Webhook endpoints, the delivery queue (claimed with a lease like the
-//! outbox) and the log of every attempt.
+//! Webhook endpoints, their deliveries and the log of every attempt. A
+//! delivery is an event for one endpoint (`webhook_deliveries`: what to
+//! send, signed with which id) plus its row in the outbox, which carries it
+//! like any message: lease, retries, status (see `store::outbox`).
 
 use anyhow::Context;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::Conn;
+use super::{Conn, outbox};
 use crate::on_conn;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -25,16 +27,19 @@ impl Endpoint {
     }
 }
 
+/// A delivery: its event, joined with its outbox row's state.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Delivery {
     pub id: Uuid,
     pub endpoint_id: Uuid,
+    /// The `webhook-id` header; a redelivery keeps it.
     pub message_id: String,
     pub event_type: String,
     pub payload: String,
     pub status: String,
     pub attempts: i64,
     pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
 }
@@ -49,8 +54,9 @@ pub struct Attempt {
 }
 
 const ENDPOINT_COLUMNS: &str = "id, url, secret, events, enabled, created_at";
-const DELIVERY_COLUMNS: &str =
-    "id, endpoint_id, message_id, event_type, payload, status, attempts, next_attempt_at, created_at, delivered_at";
+const DELIVERY_COLUMNS: &str = "d.id, d.endpoint_id, d.message_id, d.event_type, d.payload, o.status, o.attempts,
+    o.next_attempt_at, o.last_error, o.created_at, o.delivered_at";
+const DELIVERIES: &str = "webhook_deliveries d JOIN outbox o ON o.webhook_delivery_id = d.id";
 
 pub async fn insert_endpoint(
     c: &mut Conn<'_>,
@@ -100,7 +106,7 @@ pub async fn enqueue(
     enqueue_many(c, &[(event_type, payload.to_string())], only, now).await
 }
 
-/// Queue many events (one endpoint query, one insert per 500 deliveries).
+/// Queue many events (one endpoint query, two inserts per 500 deliveries).
 pub async fn enqueue_many(
     c: &mut Conn<'_>,
     events: &[(&str, String)],
@@ -119,95 +125,51 @@ pub async fn enqueue_many(
                 None => e.enabled && e.wants(event_type),
             };
             if wanted {
-                rows.push((e.id, *event_type, payload));
+                rows.push((Uuid::new_v4(), e.id, *event_type, payload));
             }
         }
     }
     for chunk in rows.chunks(500) {
         let sql = format!(
-            "INSERT INTO webhook_deliveries (id, endpoint_id, message_id, event_type, payload, status, attempts, next_attempt_at, created_at)
-             VALUES {}",
-            super::values_placeholders(c, chunk.len(), 9)
+            "INSERT INTO webhook_deliveries (id, endpoint_id, message_id, event_type, payload) VALUES {}",
+            super::values_placeholders(c, chunk.len(), 5)
         );
         on_conn!(c, c => {
             let mut q = super::batch_statement(&sql);
-            for (endpoint, event_type, payload) in chunk {
-                let id = Uuid::new_v4();
-                q = q.bind(id).bind(*endpoint).bind(format!("msg_{}", id.simple())).bind(*event_type).bind(*payload)
-                    .bind("pending").bind(0i64).bind(now).bind(now);
+            for (id, endpoint, event_type, payload) in chunk {
+                q = q.bind(*id).bind(*endpoint).bind(format!("msg_{}", id.simple())).bind(*event_type).bind(*payload);
             }
             q.execute(c).await.map(|r| r.rows_affected())
         })
         .context("queueing webhook deliveries")?;
+        let ids: Vec<Uuid> = chunk.iter().map(|r| r.0).collect();
+        outbox::enqueue_webhooks(c, &ids, now).await?;
     }
     Ok(rows.len())
 }
 
-/// Claim due deliveries with a lease (see `outbox::claim`).
-pub async fn claim(
-    c: &mut Conn<'_>,
-    worker: &str,
-    now: DateTime<Utc>,
-    lease: Duration,
-    limit: i64,
-) -> anyhow::Result<Vec<Delivery>> {
-    let pick = "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $3
-                AND (locked_until IS NULL OR locked_until < $3) ORDER BY next_attempt_at LIMIT $4";
-    let lock = if matches!(c, Conn::Postgres(_)) { " FOR UPDATE SKIP LOCKED" } else { "" };
-    let sql = format!(
-        "UPDATE webhook_deliveries SET locked_by = $1, locked_until = $2 WHERE id IN ({pick}{lock}) RETURNING {DELIVERY_COLUMNS}"
-    );
-    on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(worker).bind(now + lease).bind(now).bind(limit).fetch_all(c).await)
-        .context("claiming webhook deliveries")
+/// The delivery `id` (a `webhook_deliveries` id), with its outbox state.
+pub async fn find_delivery(c: &mut Conn<'_>, id: Uuid) -> anyhow::Result<Option<Delivery>> {
+    let sql = format!("SELECT {DELIVERY_COLUMNS} FROM {DELIVERIES} WHERE d.id = $1");
+    on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)
+        .context("finding a webhook delivery")
 }
 
-/// About to deliver: hold the delivery for `lease` if `worker` still holds
-/// its claim. False when another worker took it meanwhile.
-pub async fn start(
-    c: &mut Conn<'_>,
-    id: Uuid,
-    worker: &str,
-    now: DateTime<Utc>,
-    lease: Duration,
-) -> anyhow::Result<bool> {
-    let sql = "UPDATE webhook_deliveries SET locked_until = $1 WHERE id = $2 AND locked_by = $3 AND status = 'pending'";
-    let n = on_conn!(c, c => sqlx::query(sql).bind(now + lease).bind(id).bind(worker).execute(c).await.map(|r| r.rows_affected()))
-        .context("starting a webhook delivery")?;
-    Ok(n == 1)
-}
-
+/// What one attempt to deliver got back.
 pub struct AttemptResult<'a> {
     pub status_code: Option<i32>,
     pub duration_ms: i64,
     pub error: Option<&'a str>,
 }
 
-/// Log an attempt and move the delivery on: delivered, retry at `retry_at`,
-/// or failed when `retry_at` is None.
-/// Only the worker holding the lease records; a late worker whose lease ran
-/// out (and whose row another worker took) changes nothing.
-pub async fn record_attempt(
-    c: &mut Conn<'_>,
-    d: &Delivery,
-    worker: &str,
-    r: &AttemptResult<'_>,
-    ok: bool,
-    retry_at: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> anyhow::Result<()> {
+/// Log an attempt on delivery `id`. Every attempt that was made is logged,
+/// even one whose outcome came too late to count (the outbox records only
+/// the lease holder's).
+pub async fn log_attempt(c: &mut Conn<'_>, id: Uuid, r: &AttemptResult<'_>, now: DateTime<Utc>) -> anyhow::Result<()> {
     let sql = "INSERT INTO webhook_attempts (id, delivery_id, at, status_code, duration_ms, error) VALUES ($1, $2, $3, $4, $5, $6)";
-    on_conn!(c, c => sqlx::query(sql).bind(Uuid::new_v4()).bind(d.id).bind(now).bind(r.status_code).bind(r.duration_ms).bind(r.error)
+    on_conn!(c, c => sqlx::query(sql).bind(Uuid::new_v4()).bind(id).bind(now).bind(r.status_code).bind(r.duration_ms).bind(r.error)
         .execute(c).await.map(|r| r.rows_affected()))
     .context("logging webhook attempt")?;
-    let (status, next) = match (ok, retry_at) {
-        (true, _) => ("delivered", now),
-        (false, Some(at)) => ("pending", at),
-        (false, None) => ("failed", now),
-    };
-    let sql = "UPDATE webhook_deliveries SET status = $1, attempts = attempts + 1, next_attempt_at = $2, locked_by = NULL, locked_until = NULL,
-                   delivered_at = CASE WHEN $1 = 'delivered' THEN $3 ELSE delivered_at END WHERE id = $4 AND locked_by = $5";
-    on_conn!(c, c => sqlx::query(sql).bind(status).bind(next).bind(now).bind(d.id).bind(worker).execute(c).await.map(|r| r.rows_affected()))
-        .context("updating webhook delivery")?;
     Ok(())
 }
 
@@ -217,17 +179,22 @@ pub async fn record_attempt(
 /// window. None when `endpoint` has no such delivery.
 pub async fn redeliver(c: &mut Conn<'_>, endpoint: Uuid, id: Uuid, now: DateTime<Utc>) -> anyhow::Result<Option<Uuid>> {
     let new_id = Uuid::new_v4();
-    let sql = "INSERT INTO webhook_deliveries (id, endpoint_id, message_id, event_type, payload, status, attempts, next_attempt_at, created_at)
-               SELECT $1, endpoint_id, message_id, event_type, payload, 'pending', 0, $2, $2 FROM webhook_deliveries
-               WHERE id = $3 AND endpoint_id = $4";
-    let n = on_conn!(c, c => sqlx::query(sql).bind(new_id).bind(now).bind(id).bind(endpoint).execute(c).await.map(|r| r.rows_affected()))
+    let sql = "INSERT INTO webhook_deliveries (id, endpoint_id, message_id, event_type, payload)
+               SELECT $1, endpoint_id, message_id, event_type, payload FROM webhook_deliveries
+               WHERE id = $2 AND endpoint_id = $3";
+    let n = on_conn!(c, c => sqlx::query(sql).bind(new_id).bind(id).bind(endpoint).execute(c).await.map(|r| r.rows_affected()))
         .context("queueing a redelivery")?;
-    Ok((n == 1).then_some(new_id))
+    if n != 1 {
+        return Ok(None);
+    }
+    outbox::enqueue_webhooks(c, &[new_id], now).await?;
+    Ok(Some(new_id))
 }
 
+/// `endpoint`'s deliveries, newest first.
 pub async fn deliveries_of(c: &mut Conn<'_>, endpoint: Uuid, limit: i64) -> anyhow::Result<Vec<Delivery>> {
     let sql = format!(
-        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE endpoint_id = $1 ORDER BY created_at DESC LIMIT $2"
+        "SELECT {DELIVERY_COLUMNS} FROM {DELIVERIES} WHERE d.endpoint_id = $1 ORDER BY o.created_at DESC LIMIT $2"
     );
     on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(endpoint).bind(limit).fetch_all(c).await)
         .context("listing deliveries")

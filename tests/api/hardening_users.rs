@@ -334,7 +334,7 @@ async fn delivered_test_event(app: &TestApp, sink: &WebhookSink) -> (String, Str
     let (page, _) = super::webhooks::add_endpoint(app, &sink.url, &[]).await;
     app.post_form(&format!("{page}/test"), &[]).await;
     sink.wait_for("webhook.test", 1).await;
-    app.wait_for_count("SELECT COUNT(*) FROM webhook_deliveries WHERE status = $1", "delivered", 1).await;
+    app.wait_for_count("SELECT COUNT(*) FROM outbox WHERE channel = 'webhook' AND status = $1", "delivered", 1).await;
     let redeliver = form_fields(&app.get_html(&page).await, "/redeliver").0;
     let delivery = redeliver.split("/deliveries/").nth(1).unwrap().trim_end_matches("/redeliver").to_string();
     (page, delivery)
@@ -349,7 +349,11 @@ async fn redeliver_sends_a_new_delivery_and_keeps_the_original_as_it_was() {
     // The event was queued two days ago.
     let queued = Utc::now() - Duration::days(2);
     app.exec(
-        with_time("UPDATE webhook_deliveries SET created_at = '{t}' WHERE event_type = $1", queued),
+        with_time(
+            "UPDATE outbox SET created_at = '{t}'
+             WHERE webhook_delivery_id IN (SELECT id FROM webhook_deliveries WHERE event_type = $1)",
+            queued,
+        ),
         "webhook.test",
     )
     .await;
@@ -357,9 +361,10 @@ async fn redeliver_sends_a_new_delivery_and_keeps_the_original_as_it_was() {
     assert_eq!(r.status(), 303);
     let again = sink.wait_for("webhook.test", 2).await;
     assert_eq!(again[0].headers["webhook-id"], again[1].headers["webhook-id"], "a redelivery keeps its id");
-    app.wait_for_count("SELECT COUNT(*) FROM webhook_deliveries WHERE status = $1", "delivered", 2).await;
+    app.wait_for_count("SELECT COUNT(*) FROM outbox WHERE channel = 'webhook' AND status = $1", "delivered", 2).await;
     let old = with_time(
-        "SELECT COUNT(*) FROM webhook_deliveries WHERE created_at = '{t}' AND attempts = 1 AND event_type = $1",
+        "SELECT COUNT(*) FROM outbox o JOIN webhook_deliveries d ON d.id = o.webhook_delivery_id
+         WHERE o.created_at = '{t}' AND o.attempts = 1 AND d.event_type = $1",
         queued,
     );
     assert_eq!(app.count_where(old, "webhook.test").await, 1, "the original keeps its queued time and its log");

@@ -1,5 +1,5 @@
-//! A real HTTP server that receives webhooks, checks nothing itself, and
-//! can be told to fail the next N deliveries with a 500.
+//! A real HTTP server that receives webhooks, checks nothing itself, can
+//! be told to fail the next N deliveries with a 500, and can be slow.
 
 use std::collections::HashMap;
 use std::sync::{
@@ -24,6 +24,8 @@ pub struct WebhookSink {
     pub received: Arc<Mutex<Vec<Received>>>,
     pub fail_next: Arc<AtomicUsize>,
     pub url: String,
+    /// How long it takes to answer each delivery (after recording it).
+    delay: Duration,
 }
 
 impl WebhookSink {
@@ -32,9 +34,18 @@ impl WebhookSink {
     }
 
     pub async fn start_on(port: u16) -> Self {
+        Self::listen(port, Duration::ZERO).await
+    }
+
+    /// A receiver that takes `delay` to answer each delivery.
+    pub async fn start_slow(delay: Duration) -> Self {
+        Self::listen(0, delay).await
+    }
+
+    async fn listen(port: u16, delay: Duration) -> Self {
         let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
         let url = format!("http://127.0.0.1:{}/hook", listener.local_addr().unwrap().port());
-        let sink = Self { url, ..Self::default() };
+        let sink = Self { url, delay, ..Self::default() };
         let s = sink.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -73,6 +84,7 @@ impl WebhookSink {
             body: String::from_utf8_lossy(&body).into_owned(),
             ok: !fail,
         });
+        tokio::time::sleep(self.delay).await;
         let status = if fail { "500 Internal Server Error" } else { "204 No Content" };
         write
             .write_all(format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").as_bytes())

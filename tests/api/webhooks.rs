@@ -123,7 +123,7 @@ async fn a_disabled_endpoint_receives_nothing_more() {
     app.invite("quiet@x.io", &[]).await;
     app.post_form(&format!("{page}/test"), &[]).await;
     // Wait until the worker has finished with the test event: given up.
-    app.wait_for_count("SELECT COUNT(*) FROM webhook_deliveries WHERE status = $1", "failed", 1).await;
+    app.wait_for_count("SELECT COUNT(*) FROM outbox WHERE channel = 'webhook' AND status = $1", "failed", 1).await;
     let queued = app.count("SELECT COUNT(*) FROM webhook_deliveries WHERE event_type = 'invitation.created'").await;
     assert_eq!(queued, 0, "no event is queued for a disabled endpoint");
     assert!(sink.received.lock().unwrap().is_empty(), "nothing is sent to a disabled endpoint");

@@ -233,6 +233,8 @@ pub struct DeliveryRow {
     pub status: String,
     pub attempts: i64,
     pub created: String,
+    /// When a pending delivery is tried next; "—" once it is settled.
+    pub next_attempt: String,
     pub log: Vec<String>,
 }
 
@@ -256,6 +258,7 @@ pub async fn webhook_detail(
     let mut c = state.db.acquire().await?;
     let e = webhooks::find_endpoint(&mut c.conn(), id).await?.ok_or(AppError::NotFound)?;
     let attempts = webhooks::attempts_of(&mut c.conn(), id, 1000).await?;
+    let now = chrono::Utc::now();
     let deliveries = webhooks::deliveries_of(&mut c.conn(), id, 100)
         .await?
         .into_iter()
@@ -273,6 +276,11 @@ pub async fn webhook_detail(
                     )
                 })
                 .collect(),
+            next_attempt: match d.status.as_str() {
+                "pending" if d.next_attempt_at <= now => "now".into(),
+                "pending" => show_time(d.next_attempt_at),
+                _ => "—".into(),
+            },
             id: d.id.to_string(),
             event_type: d.event_type,
             status: d.status,
