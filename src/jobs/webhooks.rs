@@ -58,7 +58,7 @@ impl WebhookWorker {
         let claimed = {
             let mut tx = db.begin().await?;
             let lease = self.state.config.claim_lease;
-            let rows = webhooks::claim(&mut tx.conn(), &self.worker_id, Utc::now(), lease, BATCH).await?;
+            let rows = webhooks::claim(&mut tx.conn(), &self.worker_id, self.state.clock.now(), lease, BATCH).await?;
             tx.commit().await?;
             rows
         };
@@ -71,7 +71,7 @@ impl WebhookWorker {
     async fn deliver(&self, d: &Delivery) -> anyhow::Result<()> {
         let endpoint = {
             let mut c = self.state.db.acquire().await?;
-            if !webhooks::start(&mut c.conn(), d.id, &self.worker_id, Utc::now(), SEND_LEASE).await? {
+            if !webhooks::start(&mut c.conn(), d.id, &self.worker_id, self.state.clock.now(), SEND_LEASE).await? {
                 // Another instance took it after our claim lease ran out.
                 return Ok(());
             }
@@ -86,7 +86,7 @@ impl WebhookWorker {
             Err(anyhow::anyhow!("the endpoint is disabled"))
         };
         let duration_ms = started.elapsed().as_millis() as i64;
-        let now = Utc::now();
+        let now = self.state.clock.now();
         let (ok, status_code, error) = match &outcome {
             Ok(code) if (200..300).contains(code) => (true, Some(*code as i32), None),
             Ok(code) => (false, Some(*code as i32), Some(format!("the endpoint answered {code}"))),
@@ -117,6 +117,7 @@ impl WebhookWorker {
         .await
         .map_err(|_| anyhow::anyhow!("resolving the endpoint's host timed out"))?
         .map_err(|m| anyhow::anyhow!(m))?;
+        // The wall clock: receivers check it against their own to refuse replays.
         let timestamp = Utc::now().timestamp();
         let signature = signature::sign(&endpoint.secret, &d.message_id, timestamp, &d.payload)?;
         let response = self

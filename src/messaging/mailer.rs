@@ -41,9 +41,9 @@ impl Mailer {
         }
     }
 
-    /// Deliver one outbox message. SMS goes to the dev mailbox until an SMS
-    /// connector is configured.
-    pub async fn deliver(&self, db: &Db, m: &Message) -> anyhow::Result<()> {
+    /// Deliver one outbox message (`now`: when, for the dev mailbox). SMS
+    /// goes to the dev mailbox until an SMS connector is configured.
+    pub async fn deliver(&self, db: &Db, m: &Message, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
         match self {
             Self::Smtp { transport, from } if m.channel == "email" => {
                 let email = build_email(from, m)?;
@@ -55,7 +55,7 @@ impl Mailer {
             }
             _ => {
                 let mut c = db.acquire().await?;
-                mailbox::store(&mut c.conn(), m, chrono::Utc::now()).await
+                mailbox::store(&mut c.conn(), m, now).await
             }
         }
     }

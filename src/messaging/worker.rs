@@ -13,10 +13,11 @@
 
 use std::sync::Arc;
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use tokio::sync::Notify;
 
 use super::mailer::{Mailer, SEND_TIMEOUT};
+use crate::clock::Clock;
 use crate::store::{Db, invitations, outbox, outbox::Message};
 
 pub struct OutboxWorker {
@@ -29,6 +30,8 @@ pub struct OutboxWorker {
     pub claim_lease: Duration,
     /// Poked when a message is enqueued, so mail leaves at once.
     pub wake: Arc<Notify>,
+    /// Leases, backoff and delivery times follow the application's clock.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// Covers one delivery: the send's own time limit plus room to record it.
@@ -55,7 +58,8 @@ impl OutboxWorker {
     pub async fn deliver_due(&self) -> anyhow::Result<usize> {
         let claimed = {
             let mut tx = self.db.begin().await?;
-            let rows = outbox::claim(&mut tx.conn(), &self.worker_id, Utc::now(), self.claim_lease, BATCH).await?;
+            let rows =
+                outbox::claim(&mut tx.conn(), &self.worker_id, self.clock.now(), self.claim_lease, BATCH).await?;
             tx.commit().await?;
             rows
         };
@@ -68,15 +72,15 @@ impl OutboxWorker {
     async fn deliver_one(&self, message: &Message) -> anyhow::Result<()> {
         let started = {
             let mut c = self.db.acquire().await?;
-            outbox::start(&mut c.conn(), message.id, &self.worker_id, Utc::now(), SEND_LEASE).await?
+            outbox::start(&mut c.conn(), message.id, &self.worker_id, self.clock.now(), SEND_LEASE).await?
         };
         if !started {
             // Another instance took it after our claim lease ran out.
             return Ok(());
         }
-        let result = self.mailer.deliver(&self.db, message).await;
+        let result = self.mailer.deliver(&self.db, message, self.clock.now()).await;
         let mut tx = self.db.begin().await?;
-        let now = Utc::now();
+        let now = self.clock.now();
         let recorded = match &result {
             Ok(()) => {
                 let held = outbox::mark_delivered(&mut tx.conn(), message.id, &self.worker_id, now).await?;

@@ -1,7 +1,6 @@
 //! First-run setup, console sign-in, user activation, settings and the
 //! tenants/roles catalog.
 
-use chrono::Utc;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -91,7 +90,7 @@ pub async fn create_admin(
     let login = check_new_admin(&form)?;
     let pw = form.password.clone();
     let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(anyhow::Error::from)??;
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     if let Some(raw) = setup_token {
@@ -125,7 +124,7 @@ pub async fn create_admin(
         Err(e) => return Err(e.into()),
     };
     users::grant_role(&mut c, id, "admin", None).await?;
-    audit::record(&mut c, actor, "user.created", login.as_str(), None, json!({ "role": "admin" })).await?;
+    audit::record(&mut c, actor, "user.created", login.as_str(), None, json!({ "role": "admin" }), now).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -149,13 +148,13 @@ pub async fn login(state: &AppState, email: &str, password_given: &str, actor: &
     let mut c = tx.conn();
     let result = match user {
         Some(u) if ok && u.status == UserStatus::Active => {
-            users::touch_login(&mut c, u.id, Utc::now()).await?;
+            users::touch_login(&mut c, u.id, state.clock.now()).await?;
             let who = Actor { user_id: Some(u.id), label: u.login_id.clone(), ..actor.clone() };
-            audit::record(&mut c, &who, "session.login", &u.login_id, None, json!({})).await?;
+            audit::record(&mut c, &who, "session.login", &u.login_id, None, json!({}), state.clock.now()).await?;
             Ok(u)
         }
         _ => {
-            audit::record(&mut c, actor, "session.login_failed", &login, None, json!({})).await?;
+            audit::record(&mut c, actor, "session.login_failed", &login, None, json!({}), state.clock.now()).await?;
             Err(ServiceError::Refused(BAD_LOGIN.into()))
         }
     };
@@ -203,7 +202,8 @@ pub async fn begin_change(
     let person = person_of(&mut c, user_id).await?;
     if let Err(denied) = access.may_change(&person, change) {
         let details = json!({ "capability": "manage_users", "refused": denied.what() });
-        audit::record(&mut c, actor, "access.denied", &user.login_id, access.tenant_scope, details).await?;
+        audit::record(&mut c, actor, "access.denied", &user.login_id, access.tenant_scope, details, state.clock.now())
+            .await?;
         tx.commit().await?;
         return Err(ServiceError::Forbidden(denied.what().into()));
     }
@@ -221,7 +221,7 @@ pub async fn set_active(
     user_id: Uuid,
     active: bool,
 ) -> Result<(), ServiceError> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Account).await?;
     let mut c = tx.conn();
     if actor.user_id == Some(user_id) && !active {
@@ -239,7 +239,7 @@ pub async fn set_active(
     if !active {
         sessions::delete_for_user(&mut c, user_id).await?;
     }
-    audit::record_in_tenants(&mut c, actor, action, &user.login_id, &person.tenants, json!({})).await?;
+    audit::record_in_tenants(&mut c, actor, action, &user.login_id, &person.tenants, json!({}), now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -271,6 +271,7 @@ pub async fn update_settings(
             "link_lifetime_secs": new.link_lifetime.num_seconds(),
             "resend_cooldown_secs": new.resend_cooldown.num_seconds(),
         }),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -295,7 +296,7 @@ pub async fn create_tenant(state: &AppState, actor: &Actor, name: &str, slug: &s
     }
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
-    let id = match tenants::insert(&mut c, name, &slug, Utc::now()).await {
+    let id = match tenants::insert(&mut c, name, &slug, state.clock.now()).await {
         Ok(id) => id,
         Err(e) if is_unique_violation(&e) => {
             return Err(ServiceError::field_code(
@@ -306,7 +307,7 @@ pub async fn create_tenant(state: &AppState, actor: &Actor, name: &str, slug: &s
         }
         Err(e) => return Err(e.into()),
     };
-    audit::record(&mut c, actor, "tenant.created", &slug, Some(id), json!({ "name": name })).await?;
+    audit::record(&mut c, actor, "tenant.created", &slug, Some(id), json!({ "name": name }), state.clock.now()).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -330,7 +331,7 @@ pub async fn create_role(
     }
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
-    match roles::insert(&mut c, name, description.trim(), scope, Utc::now()).await {
+    match roles::insert(&mut c, name, description.trim(), scope, state.clock.now()).await {
         Ok(()) => {}
         Err(e) if is_unique_violation(&e) => {
             return Err(ServiceError::field_code(
@@ -341,8 +342,16 @@ pub async fn create_role(
         }
         Err(e) => return Err(e.into()),
     }
-    audit::record(&mut c, actor, "role.created", name, None, json!({ "description": description, "scope": scope }))
-        .await?;
+    audit::record(
+        &mut c,
+        actor,
+        "role.created",
+        name,
+        None,
+        json!({ "description": description, "scope": scope }),
+        state.clock.now(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -358,7 +367,7 @@ pub async fn delete_role(state: &AppState, actor: &Actor, name: &str) -> Result<
         Some(_) => {}
     }
     roles::delete(&mut c, name).await?;
-    audit::record(&mut c, actor, "role.deleted", name, None, json!({})).await?;
+    audit::record(&mut c, actor, "role.deleted", name, None, json!({}), state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -421,8 +430,16 @@ pub async fn update_tenant(
         (true, false) => "tenant.enabled",
         _ => "tenant.updated",
     };
-    audit::record(&mut c, actor, action, &before.slug, Some(id), json!({ "name": name, "allowed_domains": domains }))
-        .await?;
+    audit::record(
+        &mut c,
+        actor,
+        action,
+        &before.slug,
+        Some(id),
+        json!({ "name": name, "allowed_domains": domains }),
+        state.clock.now(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! optionally for one tenant, and is held to exactly the rules a person
 //! with that role is.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use rand::RngCore;
 use serde_json::json;
 use uuid::Uuid;
@@ -60,7 +60,7 @@ pub async fn create(
     rand::rng().fill_bytes(&mut prefix_bytes);
     let prefix: String = prefix_bytes.iter().map(|b| format!("{b:02x}")).collect();
     let key = format!("{KEY_START}{prefix}_{}", Token::generate().as_str());
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     if let Some(t) = input.tenant
@@ -85,6 +85,7 @@ pub async fn create(
         name,
         input.tenant,
         json!({ "prefix": prefix, "role": input.role }),
+        now,
     )
     .await?;
     tx.commit().await?;
@@ -94,10 +95,10 @@ pub async fn create(
 pub async fn revoke(state: &AppState, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
-    if !api_keys::revoke(&mut c, id, Utc::now()).await? {
+    if !api_keys::revoke(&mut c, id, state.clock.now()).await? {
         return Err(ServiceError::NotFound);
     }
-    audit::record(&mut c, actor, "api_key.revoked", &id.to_string(), None, json!({})).await?;
+    audit::record(&mut c, actor, "api_key.revoked", &id.to_string(), None, json!({}), state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -108,7 +109,7 @@ pub async fn authenticate(state: &AppState, presented: &str) -> anyhow::Result<O
         return Ok(None);
     }
     let mut c = state.db.acquire().await?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let Some(key) = api_keys::find_by_hash(&mut c.conn(), &hash_token(presented)).await?.filter(|k| k.usable(now))
     else {
         return Ok(None);

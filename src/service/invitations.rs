@@ -288,7 +288,7 @@ pub async fn write_invitations(
     invitations::insert_many(c, &rows).await?;
     invitations::insert_links(c, &links, now).await?;
     outbox::enqueue_many(c, &messages, now).await?;
-    audit::record_many(c, actor, &events).await?;
+    audit::record_many(c, actor, &events, now).await?;
     Ok(created)
 }
 
@@ -299,7 +299,7 @@ pub async fn create(
     access: &Access,
     mut req: InviteRequest,
 ) -> Result<Created, ServiceError> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     let account = settings::get(&mut c).await?;
@@ -341,22 +341,24 @@ async fn issue_link(
     Ok(token)
 }
 
-/// Put the invitation message in the outbox (same transaction).
+/// Put the invitation message to `invitee` in the outbox (same
+/// transaction), due `now`.
 pub(crate) async fn enqueue_invitation_message(
     c: &mut Conn<'_>,
     account: &AccountSettings,
     invitation: &invitations::Invitation,
     link: &str,
     inviter: &Actor,
-    given_name: &str,
-    family_name: &str,
+    invitee: &users::User,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
+    let (given_name, family_name) = (invitee.given_name.as_str(), invitee.family_name.as_str());
     let tenant_name = match invitation.tenant_id {
         Some(id) => tenants::find(c, id).await?.map(|t| t.name),
         None => None,
     };
     let message = compose_message(account, invitation, link, inviter, given_name, family_name, tenant_name)?;
-    outbox::enqueue(c, &message, Utc::now()).await
+    outbox::enqueue(c, &message, now).await
 }
 
 fn compose_message(
@@ -417,7 +419,7 @@ pub async fn resend_in(
     let link = state.invite_link(token.as_str());
     let inv = invitations::find(c, inv.id).await?.ok_or(ServiceError::NotFound)?;
     if send {
-        enqueue_invitation_message(c, &account, &inv, &link, actor, &user.given_name, &user.family_name).await?;
+        enqueue_invitation_message(c, &account, &inv, &link, actor, &user, now).await?;
     }
     let action = if send { "invitation.resent" } else { "invitation.link_issued" };
     audit::record(
@@ -427,6 +429,7 @@ pub async fn resend_in(
         &inv.login_id,
         inv.tenant_id,
         json!({ "invitation_id": inv.id, "resent_count": inv.resent_count }),
+        now,
     )
     .await?;
     Ok((!send).then_some(link))
@@ -444,7 +447,7 @@ pub async fn resend(
     send: bool,
 ) -> Result<Option<String>, ServiceError> {
     let mut tx = state.db.begin().await?;
-    let link = resend_in(&mut tx.conn(), state, actor, access, invitation_id, send, Utc::now()).await?;
+    let link = resend_in(&mut tx.conn(), state, actor, access, invitation_id, send, state.clock.now()).await?;
     tx.commit().await?;
     if send {
         state.wake_outbox.notify_waiters();
@@ -469,15 +472,23 @@ pub async fn revoke_in(
     invitations::set_status(c, inv.id, next, now).await?;
     invitations::supersede_links_of_user(c, user.id).await?;
     users::set_status(c, user.id, invitation::user_status_after(Action::Revoke, user.status), now).await?;
-    audit::record(c, actor, "invitation.revoked", &inv.login_id, inv.tenant_id, json!({ "invitation_id": inv.id }))
-        .await?;
+    audit::record(
+        c,
+        actor,
+        "invitation.revoked",
+        &inv.login_id,
+        inv.tenant_id,
+        json!({ "invitation_id": inv.id }),
+        now,
+    )
+    .await?;
     Ok(())
 }
 
 #[tracing::instrument(skip(state, actor, access))]
 pub async fn revoke(state: &AppState, actor: &Actor, access: &Access, invitation_id: Uuid) -> Result<(), ServiceError> {
     let mut tx = state.db.begin().await?;
-    revoke_in(&mut tx.conn(), actor, access, invitation_id, Utc::now()).await?;
+    revoke_in(&mut tx.conn(), actor, access, invitation_id, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -485,7 +496,7 @@ pub async fn revoke(state: &AppState, actor: &Actor, access: &Access, invitation
 /// The sweeper's work: mark due pending invitations expired, and their
 /// never-activated invitees `invite_expired`. Returns how many.
 pub async fn expire_due(state: &AppState) -> anyhow::Result<usize> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut count = 0;
     let due = {
         let mut c = state.db.acquire().await?;
@@ -506,6 +517,7 @@ pub async fn expire_due(state: &AppState) -> anyhow::Result<usize> {
                 &inv.login_id,
                 inv.tenant_id,
                 json!({ "invitation_id": inv.id }),
+                now,
             )
             .await?;
             count += 1;
@@ -534,7 +546,7 @@ pub(crate) async fn expire_others_of(
             details: json!({ "invitation_id": id, "reason": "the person became active or was deactivated" }),
         })
         .collect();
-    audit::record_many(c, &Actor::system(), &events).await
+    audit::record_many(c, &Actor::system(), &events, now).await
 }
 
 /// A tenant-scoped holder acts on invitations into their tenant only, even

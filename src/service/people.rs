@@ -2,7 +2,7 @@
 //! tenants, deletion, signing out everywhere, and the per-user actions
 //! the users table offers in bulk.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -72,7 +72,7 @@ pub async fn update_profile(
     let mut c = tx.conn();
     if let Some(login) = &primary {
         // Refused before anything is written: the change is all or nothing.
-        set_primary(&mut c, actor, &user, &person, login).await?;
+        set_primary(&mut c, actor, &user, &person, login, state.clock.now()).await?;
     }
     let external = p.external_id.trim();
     let profile = Profile {
@@ -82,7 +82,7 @@ pub async fn update_profile(
         external_id: (!external.is_empty()).then_some(external),
         custom_attributes: &p.custom_attributes,
     };
-    users::update_profile(&mut c, user_id, &profile, Utc::now()).await?;
+    users::update_profile(&mut c, user_id, &profile, state.clock.now()).await?;
     audit::record_in_tenants(
         &mut c,
         actor,
@@ -90,6 +90,7 @@ pub async fn update_profile(
         &user.login_id,
         &person.tenants,
         json!({ "fields": "profile" }),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -106,7 +107,7 @@ pub async fn add_login_id(
     let login = LoginId::parse(raw).map_err(|m| ServiceError::field_code("login_id", LoginId::problem_code(raw), m))?;
     let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Account).await?;
     let mut c = tx.conn();
-    match users::add_login_id(&mut c, user_id, &login, Utc::now()).await {
+    match users::add_login_id(&mut c, user_id, &login, state.clock.now()).await {
         Ok(()) => {}
         // A scoped caller is not told whether someone elsewhere has it.
         Err(e) if is_unique_violation(&e) && access.tenant_scope.is_some() => {
@@ -132,6 +133,7 @@ pub async fn add_login_id(
         &user.login_id,
         &person.tenants,
         json!({ "login_id": login.as_str() }),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -164,6 +166,7 @@ pub async fn remove_login_id(
         &user.login_id,
         &person.tenants,
         json!({ "login_id": value }),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -181,7 +184,7 @@ pub async fn make_primary(
 ) -> Result<(), ServiceError> {
     let login = parse_login_id(raw).map_err(|e| ServiceError::Invalid(vec![e]))?;
     let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Account).await?;
-    set_primary(&mut tx.conn(), actor, &user, &person, &login).await?;
+    set_primary(&mut tx.conn(), actor, &user, &person, &login, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -194,13 +197,14 @@ fn parse_login_id(raw: &str) -> Result<LoginId, super::FieldError> {
     })
 }
 
-/// Make `login` (one of the user's login IDs) their primary one.
+/// Make `login` (one of the user's login IDs) their primary one, at `now`.
 async fn set_primary(
     c: &mut Conn<'_>,
     actor: &Actor,
     user: &User,
     person: &Person,
     login: &LoginId,
+    now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
     if user.login_id == login.as_str() {
         return Ok(());
@@ -215,6 +219,7 @@ async fn set_primary(
         login.as_str(),
         &person.tenants,
         json!({ "login_id": login.as_str(), "was": user.login_id }),
+        now,
     )
     .await?;
     Ok(())
@@ -302,6 +307,7 @@ pub async fn set_memberships(
         &user.login_id,
         access.tenant_scope,
         json!({ "roles": want.roles, "tenants": wanted_tenants }),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -324,6 +330,7 @@ pub async fn log_out_everywhere(
         &user.login_id,
         &person.tenants,
         json!({ "sessions": n }),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -353,6 +360,7 @@ pub async fn delete_user(
         &user.login_id,
         &person.tenants,
         json!({ "user_id": user_id }),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -475,7 +483,7 @@ pub async fn create_user(state: &AppState, actor: &Actor, access: &Access, p: Ne
         ("display_name", &p.display_name),
         ("external_id", &p.external_id),
     ])?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     // A scoped caller's user joins their tenant: its rules apply as to an
@@ -542,6 +550,7 @@ pub async fn create_user(state: &AppState, actor: &Actor, access: &Access, p: Ne
         login.as_str(),
         access.tenant_scope,
         json!({ "user_id": id, "status": "active" }),
+        now,
     )
     .await?;
     tx.commit().await?;

@@ -2,7 +2,6 @@
 //! delete a person who also belongs to another tenant, but they may take
 //! them out of their own.
 
-use chrono::Utc;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -28,7 +27,7 @@ pub async fn remove_from_tenant(
     if !access.covers(&[tenant]) {
         return Err(ServiceError::NotFound);
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Membership).await?;
     let mut c = tx.conn();
     let name = tenants::find(&mut c, tenant).await?.ok_or(ServiceError::NotFound)?.name;
@@ -47,14 +46,22 @@ pub async fn remove_from_tenant(
         let next = invitation::transition(inv.status_at(now), Action::Revoke)?;
         inv_store::set_status(&mut c, inv.id, next, now).await?;
         let details = json!({ "invitation_id": inv.id, "reason": "removed from the tenant" });
-        audit::record(&mut c, actor, "invitation.revoked", &inv.login_id, inv.tenant_id, details).await?;
+        audit::record(&mut c, actor, "invitation.revoked", &inv.login_id, inv.tenant_id, details, now).await?;
     }
     if !here.is_empty() && elsewhere.is_empty() {
         users::set_status(&mut c, user_id, invitation::user_status_after(Action::Revoke, user.status), now).await?;
     }
     users::remove_tenant(&mut c, user_id, tenant).await?;
-    audit::record(&mut c, actor, "user.removed_from_tenant", &user.login_id, Some(tenant), json!({ "tenant": name }))
-        .await?;
+    audit::record(
+        &mut c,
+        actor,
+        "user.removed_from_tenant",
+        &user.login_id,
+        Some(tenant),
+        json!({ "tenant": name }),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(name)
 }

@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -133,7 +133,7 @@ pub async fn create_endpoint(
     let events = parse_events(events).map_err(|m| ServiceError::field("events", m))?;
     let secret = signature::new_secret();
     let mut tx = state.db.begin().await?;
-    let id = webhooks::insert_endpoint(&mut tx.conn(), url.as_str(), &secret, &events, Utc::now()).await?;
+    let id = webhooks::insert_endpoint(&mut tx.conn(), url.as_str(), &secret, &events, state.clock.now()).await?;
     let host = host_of(url.as_str());
     audit::record(
         &mut tx.conn(),
@@ -142,6 +142,7 @@ pub async fn create_endpoint(
         &host,
         None,
         json!({ "endpoint_id": id, "events": events }),
+        state.clock.now(),
     )
     .await?;
     tx.commit().await?;
@@ -154,7 +155,7 @@ pub async fn set_enabled(state: &AppState, actor: &Actor, id: Uuid, enabled: boo
         return Err(ServiceError::NotFound);
     }
     let action = if enabled { "webhook.enabled" } else { "webhook.disabled" };
-    audit::record(&mut tx.conn(), actor, action, &id.to_string(), None, json!({})).await?;
+    audit::record(&mut tx.conn(), actor, action, &id.to_string(), None, json!({}), state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -164,16 +165,23 @@ pub async fn delete_endpoint(state: &AppState, actor: &Actor, id: Uuid) -> Resul
     if !webhooks::delete_endpoint(&mut tx.conn(), id).await? {
         return Err(ServiceError::NotFound);
     }
-    audit::record(&mut tx.conn(), actor, "webhook.deleted", &id.to_string(), None, json!({})).await?;
+    audit::record(&mut tx.conn(), actor, "webhook.deleted", &id.to_string(), None, json!({}), state.clock.now())
+        .await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// The documented payload of every event.
-pub fn payload(event_type: &str, target: &str, tenant_id: Option<Uuid>, details: &serde_json::Value) -> String {
+/// The documented payload of every event, which happened `at`.
+pub fn payload(
+    event_type: &str,
+    target: &str,
+    tenant_id: Option<Uuid>,
+    details: &serde_json::Value,
+    at: DateTime<Utc>,
+) -> String {
     json!({
         "type": event_type,
-        "timestamp": Utc::now().to_rfc3339(),
+        "timestamp": at.to_rfc3339(),
         "data": { "target": target, "tenant_id": tenant_id, "details": details },
     })
     .to_string()
@@ -183,9 +191,10 @@ pub async fn send_test_event(state: &AppState, actor: &Actor, id: Uuid) -> Resul
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     webhooks::find_endpoint(&mut c, id).await?.ok_or(ServiceError::NotFound)?;
-    let body = payload("webhook.test", "test", None, &json!({ "message": "This is a test event from Usher." }));
-    webhooks::enqueue(&mut c, "webhook.test", &body, Some(id), Utc::now()).await?;
-    audit::record(&mut c, actor, "webhook.test_sent", &id.to_string(), None, json!({})).await?;
+    let now = state.clock.now();
+    let body = payload("webhook.test", "test", None, &json!({ "message": "This is a test event from Usher." }), now);
+    webhooks::enqueue(&mut c, "webhook.test", &body, Some(id), now).await?;
+    audit::record(&mut c, actor, "webhook.test_sent", &id.to_string(), None, json!({}), now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -195,11 +204,20 @@ pub async fn send_test_event(state: &AppState, actor: &Actor, id: Uuid) -> Resul
 /// not found.
 pub async fn redeliver(state: &AppState, actor: &Actor, endpoint: Uuid, delivery: Uuid) -> Result<(), ServiceError> {
     let mut tx = state.db.begin().await?;
-    let Some(again) = webhooks::redeliver(&mut tx.conn(), endpoint, delivery, Utc::now()).await? else {
+    let Some(again) = webhooks::redeliver(&mut tx.conn(), endpoint, delivery, state.clock.now()).await? else {
         return Err(ServiceError::NotFound);
     };
     let details = json!({ "endpoint_id": endpoint, "redelivery_id": again });
-    audit::record(&mut tx.conn(), actor, "webhook.redelivered", &delivery.to_string(), None, details).await?;
+    audit::record(
+        &mut tx.conn(),
+        actor,
+        "webhook.redelivered",
+        &delivery.to_string(),
+        None,
+        details,
+        state.clock.now(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -45,6 +45,7 @@ pub struct Event {
     pub details: serde_json::Value,
 }
 
+/// Record an entry made at `at`.
 pub async fn record(
     c: &mut Conn<'_>,
     actor: &Actor,
@@ -52,8 +53,9 @@ pub async fn record(
     target: &str,
     tenant_id: Option<Uuid>,
     details: serde_json::Value,
+    at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    record_in_tenants(c, actor, action, target, tenant_id.as_slice(), details).await
+    record_in_tenants(c, actor, action, target, tenant_id.as_slice(), details, at).await
 }
 
 /// Record an entry that concerns every one of `tenants` (a person who
@@ -66,6 +68,7 @@ pub async fn record_in_tenants(
     target: &str,
     tenants: &[Uuid],
     details: serde_json::Value,
+    at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let id = Uuid::new_v4();
     let tenant_id = tenants.first().copied();
@@ -73,7 +76,7 @@ pub async fn record_in_tenants(
                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
     on_conn!(c, c => sqlx::query(sql)
         .bind(id)
-        .bind(Utc::now())
+        .bind(at)
         .bind(actor.user_id)
         .bind(&actor.label)
         .bind(action)
@@ -92,7 +95,7 @@ pub async fn record_in_tenants(
                 .context("writing audit entry tenants")?;
         }
     }
-    queue_webhook(c, action, target, tenant_id, &details).await
+    queue_webhook(c, action, target, tenant_id, &details, at).await
 }
 
 /// An audit record that names a webhook event is also queued for delivery
@@ -104,17 +107,17 @@ async fn queue_webhook(
     target: &str,
     tenant_id: Option<Uuid>,
     details: &serde_json::Value,
+    at: DateTime<Utc>,
 ) -> anyhow::Result<()> {
     if crate::service::webhooks::EVENTS.contains(&action) {
-        let body = crate::service::webhooks::payload(action, target, tenant_id, details);
-        super::webhooks::enqueue(c, action, &body, None, Utc::now()).await?;
+        let body = crate::service::webhooks::payload(action, target, tenant_id, details, at);
+        super::webhooks::enqueue(c, action, &body, None, at).await?;
     }
     Ok(())
 }
 
-/// Record many events by one actor, one statement per 1,000.
-pub async fn record_many(c: &mut Conn<'_>, actor: &Actor, events: &[Event]) -> anyhow::Result<()> {
-    let at = Utc::now();
+/// Record many events by one actor at `at`, one statement per 1,000.
+pub async fn record_many(c: &mut Conn<'_>, actor: &Actor, events: &[Event], at: DateTime<Utc>) -> anyhow::Result<()> {
     for chunk in events.chunks(1000) {
         let sql = format!(
             "INSERT INTO audit_log (id, at, actor_id, actor, action, target, tenant_id, ip, user_agent, details) VALUES {}",
@@ -133,9 +136,9 @@ pub async fn record_many(c: &mut Conn<'_>, actor: &Actor, events: &[Event]) -> a
     let hooks: Vec<(&str, String)> = events
         .iter()
         .filter(|e| crate::service::webhooks::EVENTS.contains(&e.action))
-        .map(|e| (e.action, crate::service::webhooks::payload(e.action, &e.target, e.tenant_id, &e.details)))
+        .map(|e| (e.action, crate::service::webhooks::payload(e.action, &e.target, e.tenant_id, &e.details, at)))
         .collect();
-    super::webhooks::enqueue_many(c, &hooks, None, Utc::now()).await?;
+    super::webhooks::enqueue_many(c, &hooks, None, at).await?;
     Ok(())
 }
 

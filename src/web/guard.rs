@@ -125,7 +125,16 @@ impl FromRequest for Console {
 async fn deny(state: &AppState, actor: &Actor, what: &str, path: &str) -> anyhow::Result<()> {
     tracing::warn!(actor = %actor.label, %path, capability = what, "access denied");
     let mut c = state.db.acquire().await?;
-    audit::record(&mut c.conn(), actor, "access.denied", path, None, serde_json::json!({ "capability": what })).await
+    audit::record(
+        &mut c.conn(),
+        actor,
+        "access.denied",
+        path,
+        None,
+        serde_json::json!({ "capability": what }),
+        state.clock.now(),
+    )
+    .await
 }
 
 impl Console {

@@ -162,6 +162,7 @@ pub async fn update_role(
             &name,
             None,
             json!({ "description": description }),
+            state.clock.now(),
         )
         .await?;
         tx.commit().await?;
