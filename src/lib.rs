@@ -1,5 +1,6 @@
 //! Usher: a self-hosted invitation console.
 
+pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod jobs;

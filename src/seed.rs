@@ -35,6 +35,7 @@ const BATCH: usize = 500;
 /// Insert `count` users (60% active, 30% invited with a pending invitation,
 /// 5% invite_expired, 5% disabled), spread over `tenants` tenants.
 pub async fn seed(db: &Db, count: usize, tenants: usize) -> anyhow::Result<()> {
+    // `usher seed` runs outside the application, on the real time.
     let now = Utc::now();
     let mut tx = db.begin().await?;
     let mut tenant_ids = Vec::new();

@@ -8,6 +8,7 @@ use actix_web::{App, HttpServer, cookie::Key, dev::Server, middleware::from_fn, 
 use anyhow::Context;
 use base64::{Engine, engine::general_purpose::STANDARD};
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::jobs::sweeper;
 use crate::messaging::{
@@ -28,6 +29,12 @@ impl Application {
     /// Connect, migrate, start the workers and bind the listener (port 0
     /// picks a free port, as tests do).
     pub async fn build(config: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// [`build`](Self::build) with the time taken from `clock` (tests pass
+    /// a `ManualClock` they move).
+    pub async fn build_with_clock(config: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         // reqwest (webhooks) uses rustls with the ring provider, like lettre.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let listener =
@@ -39,7 +46,7 @@ impl Application {
             config.base_url = format!("{}{}", config.base_url.trim_end_matches('0'), port);
         }
         let mailer = Mailer::from_settings(&config)?;
-        let state = Arc::new(AppState::connect(config).await?);
+        let state = Arc::new(AppState::connect_with_clock(config, clock).await?);
         let db = state.db.clone();
         tracing::info!(
             mail = mailer.describe(),
@@ -49,7 +56,7 @@ impl Application {
         let cookie_key = cookie_key(&db).await?;
 
         // One delivery machine: a worker per lane of the outbox.
-        tokio::spawn(Worker::new(&state, MailCourier { db: db.clone(), mailer }).run());
+        tokio::spawn(Worker::new(&state, MailCourier { db: db.clone(), mailer, clock: state.clock.clone() }).run());
         tokio::spawn(sweeper::run(state.clone(), state.config.sweep_interval));
         tokio::spawn(crate::jobs::webhooks::worker(state.clone())?.run());
 
@@ -57,7 +64,7 @@ impl Application {
         let secure = state.config.secure_cookies;
         let server = HttpServer::new(move || {
             let sessions = SessionMiddleware::builder(
-                crate::web::session_store::DbSessionStore::new(data.db.clone()),
+                crate::web::session_store::DbSessionStore::new(data.db.clone(), data.clock.clone()),
                 cookie_key.clone(),
             )
             .cookie_name("usher_session".into())

@@ -5,8 +5,6 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
-
 use crate::service::invitations;
 use crate::state::AppState;
 use crate::store::{audit, idempotency, sessions, settings};
@@ -26,15 +24,16 @@ pub async fn pass(state: &AppState) -> anyhow::Result<()> {
         tracing::info!(expired, "invitations expired");
     }
     let mut c = state.db.acquire().await?;
-    sessions::purge_expired(&mut c.conn(), Utc::now()).await?;
+    let now = state.clock.now();
+    sessions::purge_expired(&mut c.conn(), now).await?;
     // Audit retention.
     let days = settings::get(&mut c.conn()).await?.audit_retention_days;
-    let purged = audit::purge_before(&mut c.conn(), Utc::now() - chrono::Duration::days(days)).await?;
+    let purged = audit::purge_before(&mut c.conn(), now - chrono::Duration::days(days)).await?;
     if purged > 0 {
         tracing::info!(purged, days, "old audit entries removed");
     }
     // Idempotency keys protect retries for a day.
-    idempotency::purge_before(&mut c.conn(), Utc::now() - chrono::Duration::hours(24)).await?;
+    idempotency::purge_before(&mut c.conn(), now - chrono::Duration::hours(24)).await?;
     state.limits.shrink();
     Ok(())
 }

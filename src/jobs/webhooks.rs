@@ -127,6 +127,7 @@ impl WebhookCourier {
         .await
         .map_err(|_| anyhow::anyhow!("resolving the endpoint's host timed out"))?
         .map_err(|m| anyhow::anyhow!(m))?;
+        // The wall clock: receivers check it against their own to refuse replays.
         let timestamp = Utc::now().timestamp();
         let signature = signature::sign(&endpoint.secret, &d.message_id, timestamp, &d.payload)?;
         let response = self

@@ -42,9 +42,9 @@ impl Mailer {
         }
     }
 
-    /// Deliver one outbox message. SMS goes to the dev mailbox until an SMS
-    /// connector is configured.
-    pub async fn deliver(&self, db: &Db, m: &Message) -> anyhow::Result<()> {
+    /// Deliver one outbox message (`now`: when, for the dev mailbox). SMS
+    /// goes to the dev mailbox until an SMS connector is configured.
+    pub async fn deliver(&self, db: &Db, m: &Message, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
         match self {
             Self::Smtp { transport, from } if m.channel == "email" => {
                 let email = build_email(from, m)?;
@@ -56,7 +56,7 @@ impl Mailer {
             }
             _ => {
                 let mut c = db.acquire().await?;
-                mailbox::store(&mut c.conn(), m, chrono::Utc::now()).await
+                mailbox::store(&mut c.conn(), m, now).await
             }
         }
     }
@@ -66,6 +66,8 @@ impl Mailer {
 pub struct MailCourier {
     pub db: Db,
     pub mailer: Mailer,
+    /// The dev mailbox stamps messages with the application's clock.
+    pub clock: std::sync::Arc<dyn crate::clock::Clock>,
 }
 
 impl Courier for MailCourier {
@@ -78,7 +80,7 @@ impl Courier for MailCourier {
     type Report = ();
 
     async fn send(&self, m: &Message) -> anyhow::Result<(Outcome, ())> {
-        let outcome = match self.mailer.deliver(&self.db, m).await {
+        let outcome = match self.mailer.deliver(&self.db, m, self.clock.now()).await {
             Ok(()) => Outcome::Delivered,
             Err(e) => Outcome::failed(format!("{e:#}")),
         };

@@ -19,6 +19,7 @@ use chrono::{DateTime, Duration, Utc};
 use tokio::sync::Notify;
 use tracing::Instrument;
 
+use crate::clock::Clock;
 use crate::state::AppState;
 use crate::store::{Conn, Db, outbox, outbox::GiveUp, outbox::Lane, outbox::Message};
 
@@ -83,6 +84,8 @@ pub struct Worker<C> {
     pub claim_lease: Duration,
     /// Poked when something is queued, so it leaves at once.
     pub wake: Arc<Notify>,
+    /// Leases, backoff and delivery times follow the application's clock.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl<C: Courier> Worker<C> {
@@ -96,6 +99,7 @@ impl<C: Courier> Worker<C> {
             retry_base: state.config.retry_base,
             claim_lease: state.config.claim_lease,
             wake: state.wake_outbox.clone(),
+            clock: state.clock.clone(),
         }
     }
 
@@ -119,7 +123,8 @@ impl<C: Courier> Worker<C> {
         let claimed = {
             let mut tx = self.db.begin().await?;
             let rows =
-                outbox::claim(&mut tx.conn(), C::LANE, &self.worker_id, Utc::now(), self.claim_lease, C::BATCH).await?;
+                outbox::claim(&mut tx.conn(), C::LANE, &self.worker_id, self.clock.now(), self.claim_lease, C::BATCH)
+                    .await?;
             tx.commit().await?;
             rows
         };
@@ -135,7 +140,7 @@ impl<C: Courier> Worker<C> {
     async fn deliver_one(&self, m: &Message) -> anyhow::Result<()> {
         let started = {
             let mut c = self.db.acquire().await?;
-            outbox::start(&mut c.conn(), m.id, &self.worker_id, Utc::now(), C::SEND_LEASE).await?
+            outbox::start(&mut c.conn(), m.id, &self.worker_id, self.clock.now(), C::SEND_LEASE).await?
         };
         if !started {
             // Another instance took it after our claim lease ran out.
@@ -143,7 +148,7 @@ impl<C: Courier> Worker<C> {
         }
         let (outcome, report) = self.courier.send(m).await?;
         let mut tx = self.db.begin().await?;
-        let now = Utc::now();
+        let now = self.clock.now();
         let held = match &outcome {
             Outcome::Delivered => outbox::mark_delivered(&mut tx.conn(), m.id, &self.worker_id, now).await?,
             Outcome::Failed { error, give_up } => {

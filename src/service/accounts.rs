@@ -1,7 +1,6 @@
 //! First-run setup, console sign-in, user activation, settings and the
 //! tenants/roles catalog.
 
-use chrono::Utc;
 use uuid::Uuid;
 
 use super::{FieldError, ServiceError, events::emit};
@@ -93,7 +92,7 @@ pub async fn create_admin(
     let login = check_new_admin(&form)?;
     let pw = form.password.clone();
     let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(anyhow::Error::from)??;
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     if let Some(raw) = setup_token {
@@ -128,7 +127,7 @@ pub async fn create_admin(
     };
     users::grant_role(&mut c, id, "admin", None).await?;
     let created = Event::UserCreated { login_id: login.as_str().into(), tenant_id: None, origin: UserOrigin::Admin };
-    emit(&mut c, actor, created).await?;
+    emit(&mut c, actor, created, state.clock.now()).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -152,13 +151,13 @@ pub async fn login(state: &AppState, email: &str, password_given: &str, actor: &
     let mut c = tx.conn();
     let result = match user {
         Some(u) if ok && u.status == UserStatus::Active => {
-            users::touch_login(&mut c, u.id, Utc::now()).await?;
+            users::touch_login(&mut c, u.id, state.clock.now()).await?;
             let who = Actor { user_id: Some(u.id), label: u.login_id.clone(), ..actor.clone() };
-            emit(&mut c, &who, Event::SessionLogin { login_id: u.login_id.clone() }).await?;
+            emit(&mut c, &who, Event::SessionLogin { login_id: u.login_id.clone() }, state.clock.now()).await?;
             Ok(u)
         }
         _ => {
-            emit(&mut c, actor, Event::SessionLoginFailed { login_id: login }).await?;
+            emit(&mut c, actor, Event::SessionLoginFailed { login_id: login }, state.clock.now()).await?;
             Err(ServiceError::Refused(BAD_LOGIN.into()))
         }
     };
@@ -190,7 +189,7 @@ pub async fn begin_change(
             scope: None,
             refused: Some(denied.what().into()),
         };
-        emit(&mut c, actor, event).await?;
+        emit(&mut c, actor, event, state.clock.now()).await?;
         tx.commit().await?;
         return Err(ServiceError::Forbidden(denied.what().into()));
     }
@@ -208,7 +207,7 @@ pub async fn set_active(
     user_id: Uuid,
     active: bool,
 ) -> Result<(), ServiceError> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Account).await?;
     let mut c = tx.conn();
     if actor.user_id == Some(user_id) && !active {
@@ -231,7 +230,7 @@ pub async fn set_active(
     } else {
         Event::UserDeactivated { login_id, tenants }
     };
-    emit(&mut c, actor, event).await?;
+    emit(&mut c, actor, event, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -257,7 +256,7 @@ pub async fn update_settings(
         link_lifetime_secs: new.link_lifetime.num_seconds(),
         resend_cooldown_secs: new.resend_cooldown.num_seconds(),
     };
-    emit(&mut c, actor, event).await?;
+    emit(&mut c, actor, event, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -280,7 +279,7 @@ pub async fn create_tenant(state: &AppState, actor: &Actor, name: &str, slug: &s
     }
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
-    let id = match tenants::insert(&mut c, name, &slug, Utc::now()).await {
+    let id = match tenants::insert(&mut c, name, &slug, state.clock.now()).await {
         Ok(id) => id,
         Err(e) if is_unique_violation(&e) => {
             return Err(ServiceError::field_code(
@@ -291,7 +290,7 @@ pub async fn create_tenant(state: &AppState, actor: &Actor, name: &str, slug: &s
         }
         Err(e) => return Err(e.into()),
     };
-    emit(&mut c, actor, Event::TenantCreated { tenant_id: id, slug, name: name.into() }).await?;
+    emit(&mut c, actor, Event::TenantCreated { tenant_id: id, slug, name: name.into() }, state.clock.now()).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -315,7 +314,7 @@ pub async fn create_role(
     }
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
-    match roles::insert(&mut c, name, description.trim(), scope, Utc::now()).await {
+    match roles::insert(&mut c, name, description.trim(), scope, state.clock.now()).await {
         Ok(()) => {}
         Err(e) if is_unique_violation(&e) => {
             return Err(ServiceError::field_code(
@@ -327,7 +326,7 @@ pub async fn create_role(
         Err(e) => return Err(e.into()),
     }
     let event = Event::RoleCreated { name: name.into(), description: description.into(), scope: scope.into() };
-    emit(&mut c, actor, event).await?;
+    emit(&mut c, actor, event, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -343,7 +342,7 @@ pub async fn delete_role(state: &AppState, actor: &Actor, name: &str) -> Result<
         Some(_) => {}
     }
     roles::delete(&mut c, name).await?;
-    emit(&mut c, actor, Event::RoleDeleted { name: name.into() }).await?;
+    emit(&mut c, actor, Event::RoleDeleted { name: name.into() }, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -407,7 +406,7 @@ pub async fn update_tenant(
         (true, false) => Event::TenantEnabled { tenant_id, slug, name, allowed_domains },
         _ => Event::TenantUpdated { tenant_id, slug, name, allowed_domains },
     };
-    emit(&mut c, actor, event).await?;
+    emit(&mut c, actor, event, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! optionally for one tenant, and is held to exactly the rules a person
 //! with that role is.
 
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use rand::RngCore;
 use uuid::Uuid;
 
@@ -60,7 +60,7 @@ pub async fn create(
     rand::rng().fill_bytes(&mut prefix_bytes);
     let prefix: String = prefix_bytes.iter().map(|b| format!("{b:02x}")).collect();
     let key = format!("{KEY_START}{prefix}_{}", Token::generate().as_str());
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     if let Some(t) = input.tenant
@@ -79,7 +79,7 @@ pub async fn create(
     };
     let id = api_keys::insert(&mut c, &new, now).await?;
     let event = Event::ApiKeyCreated { name: name.into(), tenant_id: input.tenant, prefix, role: input.role.clone() };
-    emit(&mut c, actor, event).await?;
+    emit(&mut c, actor, event, state.clock.now()).await?;
     tx.commit().await?;
     Ok((key, id))
 }
@@ -87,10 +87,10 @@ pub async fn create(
 pub async fn revoke(state: &AppState, actor: &Actor, id: Uuid) -> Result<(), ServiceError> {
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
-    if !api_keys::revoke(&mut c, id, Utc::now()).await? {
+    if !api_keys::revoke(&mut c, id, state.clock.now()).await? {
         return Err(ServiceError::NotFound);
     }
-    emit(&mut c, actor, Event::ApiKeyRevoked { key_id: id }).await?;
+    emit(&mut c, actor, Event::ApiKeyRevoked { key_id: id }, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -101,7 +101,7 @@ pub async fn authenticate(state: &AppState, presented: &str) -> anyhow::Result<O
         return Ok(None);
     }
     let mut c = state.db.acquire().await?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let Some(key) = api_keys::find_by_hash(&mut c.conn(), &hash_token(presented)).await?.filter(|k| k.usable(now))
     else {
         return Ok(None);

@@ -253,7 +253,7 @@ pub async fn preview(
     options: &BulkOptions,
 ) -> Result<Preview, BulkError> {
     let rows = parse(mode, input)?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut c = state.db.acquire().await?;
     let mut c = c.conn();
     let catalog = Catalog::load(&mut c).await?;
@@ -319,7 +319,7 @@ pub async fn commit(state: &AppState, actor: &Actor, access: &Access, import_id:
     // import whose rows were all written as stopped.
     let noted = async {
         let mut c = state.db.acquire().await?;
-        explain_quota(&mut c.conn(), actor, &mut results, Utc::now()).await
+        explain_quota(&mut c.conn(), actor, &mut results, state.clock.now()).await
     };
     if let Err(e) = noted.await {
         tracing::warn!(error = ?e, "explaining over-quota rows of a bulk import");
@@ -360,7 +360,7 @@ async fn write_rows(
 ) -> Result<(), BulkError> {
     let options: BulkOptions = serde_json::from_value(import.options.0.clone()).map_err(anyhow::Error::from)?;
     let rows = parse(&import.mode, &import.input)?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut seen = HashSet::new();
     let mut quota = {
         let mut c = state.db.acquire().await?;
@@ -414,7 +414,7 @@ async fn finish(
     let counts = bulk_imports::Counts { rows: results.len() as i64, invited: invited as i64, resent: resent as i64 };
     let mut tx = state.db.begin().await?;
     let value = serde_json::to_value(results).map_err(anyhow::Error::from)?;
-    if !bulk_imports::finish(&mut tx.conn(), import_id, failed, &value, counts, Utc::now()).await? {
+    if !bulk_imports::finish(&mut tx.conn(), import_id, failed, &value, counts, state.clock.now()).await? {
         return Err(ServiceError::Refused("This import was already committed.".into()).into());
     }
     let event = Event::InvitationsBulk {
@@ -425,7 +425,7 @@ async fn finish(
         resent,
         stopped: failed,
     };
-    emit(&mut tx.conn(), actor, event).await?;
+    emit(&mut tx.conn(), actor, event, state.clock.now()).await?;
     tx.commit().await?;
     state.wake_outbox.notify_waiters();
     Ok(())

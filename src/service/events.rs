@@ -8,9 +8,8 @@ use chrono::{DateTime, Utc};
 use crate::domain::{actor::Actor, event::Event, event_payload::webhook_body};
 use crate::store::{Conn, audit, webhooks};
 
-/// Record `event`, done by `actor`.
-pub async fn emit(c: &mut Conn<'_>, actor: &Actor, event: Event) -> anyhow::Result<()> {
-    let now = Utc::now();
+/// Record `event`, done by `actor` at `now` (the application's clock).
+pub async fn emit(c: &mut Conn<'_>, actor: &Actor, event: Event, now: DateTime<Utc>) -> anyhow::Result<()> {
     let entry = entry_of(&event);
     audit::insert(c, actor, &entry, now).await?;
     if let Some((kind, body)) = webhook_of(&event, &entry, now) {
@@ -21,8 +20,7 @@ pub async fn emit(c: &mut Conn<'_>, actor: &Actor, event: Event) -> anyhow::Resu
 
 /// Record many events by one actor, a few statements for all of them (the
 /// bulk paths).
-pub async fn emit_many(c: &mut Conn<'_>, actor: &Actor, events: &[Event]) -> anyhow::Result<()> {
-    let now = Utc::now();
+pub async fn emit_many(c: &mut Conn<'_>, actor: &Actor, events: &[Event], now: DateTime<Utc>) -> anyhow::Result<()> {
     let entries: Vec<audit::NewEntry> = events.iter().map(entry_of).collect();
     audit::insert_many(c, actor, &entries, now).await?;
     let hooks: Vec<(&str, String)> =

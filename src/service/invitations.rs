@@ -295,7 +295,7 @@ pub async fn write_invitations(
     invitations::insert_many(c, &rows).await?;
     invitations::insert_links(c, &links, now).await?;
     outbox::enqueue_many(c, &messages, now).await?;
-    emit_many(c, actor, &events).await?;
+    emit_many(c, actor, &events, state.clock.now()).await?;
     Ok(created)
 }
 
@@ -306,7 +306,7 @@ pub async fn create(
     access: &Access,
     mut req: InviteRequest,
 ) -> Result<Created, ServiceError> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     let account = settings::get(&mut c).await?;
@@ -348,22 +348,24 @@ async fn issue_link(
     Ok(token)
 }
 
-/// Put the invitation message in the outbox (same transaction).
+/// Put the invitation message to `invitee` in the outbox (same
+/// transaction), due `now`.
 pub(crate) async fn enqueue_invitation_message(
     c: &mut Conn<'_>,
     account: &AccountSettings,
     invitation: &invitations::Invitation,
     link: &str,
     inviter: &Actor,
-    given_name: &str,
-    family_name: &str,
+    invitee: &users::User,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
+    let (given_name, family_name) = (invitee.given_name.as_str(), invitee.family_name.as_str());
     let tenant_name = match invitation.tenant_id {
         Some(id) => tenants::find(c, id).await?.map(|t| t.name),
         None => None,
     };
     let message = compose_message(account, invitation, link, inviter, given_name, family_name, tenant_name)?;
-    outbox::enqueue(c, &message, Utc::now()).await
+    outbox::enqueue(c, &message, now).await
 }
 
 fn compose_message(
@@ -424,7 +426,7 @@ pub async fn resend_in(
     let link = state.invite_link(token.as_str());
     let inv = invitations::find(c, inv.id).await?.ok_or(ServiceError::NotFound)?;
     if send {
-        enqueue_invitation_message(c, &account, &inv, &link, actor, &user.given_name, &user.family_name).await?;
+        enqueue_invitation_message(c, &account, &inv, &link, actor, &user, now).await?;
     }
     let (invitation_id, login_id, tenant_id, resent_count) = (inv.id, inv.login_id, inv.tenant_id, inv.resent_count);
     let event = if send {
@@ -432,7 +434,7 @@ pub async fn resend_in(
     } else {
         Event::InvitationLinkIssued { invitation_id, login_id, tenant_id, resent_count }
     };
-    emit(c, actor, event).await?;
+    emit(c, actor, event, state.clock.now()).await?;
     Ok((!send).then_some(link))
 }
 
@@ -448,7 +450,7 @@ pub async fn resend(
     send: bool,
 ) -> Result<Option<String>, ServiceError> {
     let mut tx = state.db.begin().await?;
-    let link = resend_in(&mut tx.conn(), state, actor, access, invitation_id, send, Utc::now()).await?;
+    let link = resend_in(&mut tx.conn(), state, actor, access, invitation_id, send, state.clock.now()).await?;
     tx.commit().await?;
     if send {
         state.wake_outbox.notify_waiters();
@@ -479,14 +481,14 @@ pub async fn revoke_in(
         tenant_id: inv.tenant_id,
         removed_from_tenant: false,
     };
-    emit(c, actor, event).await?;
+    emit(c, actor, event, now).await?;
     Ok(())
 }
 
 #[tracing::instrument(skip(state, actor, access))]
 pub async fn revoke(state: &AppState, actor: &Actor, access: &Access, invitation_id: Uuid) -> Result<(), ServiceError> {
     let mut tx = state.db.begin().await?;
-    revoke_in(&mut tx.conn(), actor, access, invitation_id, Utc::now()).await?;
+    revoke_in(&mut tx.conn(), actor, access, invitation_id, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -494,7 +496,7 @@ pub async fn revoke(state: &AppState, actor: &Actor, access: &Access, invitation
 /// The sweeper's work: mark due pending invitations expired, and their
 /// never-activated invitees `invite_expired`. Returns how many.
 pub async fn expire_due(state: &AppState) -> anyhow::Result<usize> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut count = 0;
     let due = {
         let mut c = state.db.acquire().await?;
@@ -514,7 +516,7 @@ pub async fn expire_due(state: &AppState) -> anyhow::Result<usize> {
                 tenant_id: inv.tenant_id,
                 superseded: false,
             };
-            emit(&mut c, &Actor::system(), event).await?;
+            emit(&mut c, &Actor::system(), event, state.clock.now()).await?;
             count += 1;
         }
         tx.commit().await?;
@@ -541,7 +543,7 @@ pub(crate) async fn expire_others_of(
             superseded: true,
         })
         .collect();
-    emit_many(c, &Actor::system(), &events).await
+    emit_many(c, &Actor::system(), &events, now).await
 }
 
 /// A tenant-scoped holder acts on invitations into their tenant only, even

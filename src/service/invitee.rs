@@ -1,7 +1,7 @@
 //! What the invitee does with a link: look (never consumes it), register,
 //! decline, or ask for a fresh link when only the link has expired.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use super::{ServiceError, events::emit, invitations::enqueue_invitation_message, show_time};
 use crate::domain::{
@@ -41,14 +41,13 @@ pub enum LinkView {
 /// Look a link up. Read-only: scanners and previews cannot burn it.
 pub async fn open(state: &AppState, raw_token: &str) -> anyhow::Result<LinkView> {
     let mut c = state.db.acquire().await?;
-    view(&mut c.conn(), raw_token).await
+    view(&mut c.conn(), raw_token, state.clock.now()).await
 }
 
-async fn view(c: &mut Conn<'_>, raw_token: &str) -> anyhow::Result<LinkView> {
+async fn view(c: &mut Conn<'_>, raw_token: &str, now: DateTime<Utc>) -> anyhow::Result<LinkView> {
     if !looks_like_token(raw_token) {
         return Ok(LinkView::Unknown);
     }
-    let now = Utc::now();
     let Some((link, invitation)) = invitations::find_by_token_hash(c, &hash_token(raw_token)).await? else {
         return Ok(LinkView::Unknown);
     };
@@ -84,13 +83,13 @@ async fn view(c: &mut Conn<'_>, raw_token: &str) -> anyhow::Result<LinkView> {
 }
 
 /// [`view`] inside a transaction, holding the invitation's row lock.
-async fn open_in_tx(c: &mut Conn<'_>, raw_token: &str) -> anyhow::Result<LinkView> {
+async fn open_in_tx(c: &mut Conn<'_>, raw_token: &str, now: DateTime<Utc>) -> anyhow::Result<LinkView> {
     if looks_like_token(raw_token)
         && let Some((_, inv)) = invitations::find_by_token_hash(c, &hash_token(raw_token)).await?
     {
         invitations::lock(c, inv.id).await?;
     }
-    view(c, raw_token).await
+    view(c, raw_token, now).await
 }
 
 pub struct Registration {
@@ -133,13 +132,13 @@ pub async fn accept(
     let pw = form.password.clone();
     let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(anyhow::Error::from)??;
 
-    let now = Utc::now();
+    let now = state.clock.now();
     let token_hash = hash_token(raw_token);
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     // Look again inside the transaction, holding the invitation's row: the
     // link may have died meanwhile, or a resend may be under way.
-    let inv = open_in_tx(&mut c, raw_token).await?;
+    let inv = open_in_tx(&mut c, raw_token, now).await?;
     let LinkView::Open { invitation: inv, user, .. } = inv else {
         return Err(ServiceError::Refused("This invitation link can no longer be used.".into()));
     };
@@ -165,19 +164,24 @@ pub async fn accept(
     crate::service::invitations::expire_others_of(&mut c, user.id, Some(inv.id), now).await?;
     let who = Actor { user_id: Some(user.id), label: user.login_id.clone(), ..actor.clone() };
     let (login_id, tenant_id) = (inv.login_id.clone(), inv.tenant_id);
-    emit(&mut c, &who, Event::InvitationAccepted { invitation_id: inv.id, login_id: login_id.clone(), tenant_id })
-        .await?;
+    emit(
+        &mut c,
+        &who,
+        Event::InvitationAccepted { invitation_id: inv.id, login_id: login_id.clone(), tenant_id },
+        state.clock.now(),
+    )
+    .await?;
     let tenants = tenant_id.into_iter().collect();
-    emit(&mut c, &who, Event::UserActivated { login_id, tenants, via_invitation: true }).await?;
+    emit(&mut c, &who, Event::UserActivated { login_id, tenants, via_invitation: true }, state.clock.now()).await?;
     tx.commit().await?;
     Ok(inv.redirect_url)
 }
 
 pub async fn decline(state: &AppState, raw_token: &str, actor: &Actor) -> Result<(), ServiceError> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
-    let LinkView::Open { invitation: inv, user, .. } = open_in_tx(&mut c, raw_token).await? else {
+    let LinkView::Open { invitation: inv, user, .. } = open_in_tx(&mut c, raw_token, now).await? else {
         return Err(ServiceError::Refused("This invitation link can no longer be used.".into()));
     };
     let next = invitation::transition(inv.status_at(now), Action::Decline)?;
@@ -189,7 +193,7 @@ pub async fn decline(state: &AppState, raw_token: &str, actor: &Actor) -> Result
     users::set_status(&mut c, user.id, invitation::user_status_after(Action::Decline, user.status), now).await?;
     let who = Actor { label: inv.login_id.clone(), ..actor.clone() };
     let event = Event::InvitationDeclined { invitation_id: inv.id, login_id: inv.login_id, tenant_id: inv.tenant_id };
-    emit(&mut c, &who, event).await?;
+    emit(&mut c, &who, event, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -197,10 +201,10 @@ pub async fn decline(state: &AppState, raw_token: &str, actor: &Actor) -> Result
 /// From the expired-link page: send a fresh link to the invitation's own
 /// address (never shown on the page, so only the invitee receives it).
 pub async fn send_fresh_link(state: &AppState, raw_token: &str, actor: &Actor) -> Result<(), ServiceError> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
-    if !matches!(open_in_tx(&mut c, raw_token).await?, LinkView::LinkExpired) {
+    if !matches!(open_in_tx(&mut c, raw_token, now).await?, LinkView::LinkExpired) {
         return Err(ServiceError::Refused("A fresh link cannot be sent for this link.".into()));
     }
     let (_, inv) =
@@ -213,23 +217,15 @@ pub async fn send_fresh_link(state: &AppState, raw_token: &str, actor: &Actor) -
     invitations::insert_link(&mut c, &token.hash(), inv.id, now, link_expires_at).await?;
     let who = Actor { label: inv.login_id.clone(), ..actor.clone() };
     let inviter = Actor { label: String::new(), ..Actor::default() };
-    enqueue_invitation_message(
-        &mut c,
-        &account,
-        &inv,
-        &state.invite_link(token.as_str()),
-        &inviter,
-        &user.given_name,
-        &user.family_name,
-    )
-    .await?;
+    enqueue_invitation_message(&mut c, &account, &inv, &state.invite_link(token.as_str()), &inviter, &user, now)
+        .await?;
     let event = Event::InvitationLinkRefreshed {
         invitation_id: inv.id,
         login_id: inv.login_id,
         tenant_id: inv.tenant_id,
         link_expires_at: show_time(link_expires_at),
     };
-    emit(&mut c, &who, event).await?;
+    emit(&mut c, &who, event, state.clock.now()).await?;
     tx.commit().await?;
     state.wake_outbox.notify_waiters();
     Ok(())

@@ -27,9 +27,10 @@ pub enum ServiceError {
     #[error("{0}")]
     Refused(String),
     /// Over the per-inviter quota: the message, and when the next
-    /// invitation is possible (the API's `Retry-After`).
+    /// invitation is possible (the API's `Retry-After`, counted from `now`,
+    /// the time of the refusal).
     #[error("{message}")]
-    OverQuota { message: String, retry_at: chrono::DateTime<chrono::Utc> },
+    OverQuota { message: String, retry_at: chrono::DateTime<chrono::Utc>, now: chrono::DateTime<chrono::Utc> },
     #[error("not found")]
     NotFound,
     #[error("forbidden: {0}")]

@@ -2,7 +2,7 @@
 //! tenants, deletion, signing out everywhere, and the per-user actions
 //! the users table offers in bulk.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{
@@ -75,7 +75,7 @@ pub async fn update_profile(
     let mut c = tx.conn();
     if let Some(login) = &primary {
         // Refused before anything is written: the change is all or nothing.
-        set_primary(&mut c, actor, &user, &person, login).await?;
+        set_primary(&mut c, actor, &user, &person, login, state.clock.now()).await?;
     }
     let external = p.external_id.trim();
     let profile = Profile {
@@ -85,8 +85,9 @@ pub async fn update_profile(
         external_id: (!external.is_empty()).then_some(external),
         custom_attributes: &p.custom_attributes,
     };
-    users::update_profile(&mut c, user_id, &profile, Utc::now()).await?;
-    emit(&mut c, actor, Event::UserUpdated { login_id: user.login_id, tenants: person.tenants }).await?;
+    users::update_profile(&mut c, user_id, &profile, state.clock.now()).await?;
+    emit(&mut c, actor, Event::UserUpdated { login_id: user.login_id, tenants: person.tenants }, state.clock.now())
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -101,7 +102,7 @@ pub async fn add_login_id(
     let login = LoginId::parse(raw).map_err(|m| ServiceError::field_code("login_id", LoginId::problem_code(raw), m))?;
     let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Account).await?;
     let mut c = tx.conn();
-    match users::add_login_id(&mut c, user_id, &login, Utc::now()).await {
+    match users::add_login_id(&mut c, user_id, &login, state.clock.now()).await {
         Ok(()) => {}
         // A scoped caller is not told whether someone elsewhere has it.
         Err(e) if is_unique_violation(&e) && access.tenant_scope.is_some() => {
@@ -121,7 +122,7 @@ pub async fn add_login_id(
         Err(e) => return Err(e.into()),
     }
     let event = Event::UserLoginIdAdded { login_id: user.login_id, tenants: person.tenants, added: login.to_string() };
-    emit(&mut c, actor, event).await?;
+    emit(&mut c, actor, event, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -146,7 +147,7 @@ pub async fn remove_login_id(
     }
     users::remove_login_id(&mut c, user_id, value).await?;
     let event = Event::UserLoginIdRemoved { login_id: user.login_id, tenants: person.tenants, removed: value.into() };
-    emit(&mut c, actor, event).await?;
+    emit(&mut c, actor, event, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -162,7 +163,7 @@ pub async fn make_primary(
 ) -> Result<(), ServiceError> {
     let login = parse_login_id(raw).map_err(|e| ServiceError::Invalid(vec![e]))?;
     let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Account).await?;
-    set_primary(&mut tx.conn(), actor, &user, &person, &login).await?;
+    set_primary(&mut tx.conn(), actor, &user, &person, &login, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -175,13 +176,14 @@ fn parse_login_id(raw: &str) -> Result<LoginId, super::FieldError> {
     })
 }
 
-/// Make `login` (one of the user's login IDs) their primary one.
+/// Make `login` (one of the user's login IDs) their primary one, at `now`.
 async fn set_primary(
     c: &mut Conn<'_>,
     actor: &Actor,
     user: &User,
     person: &Person,
     login: &LoginId,
+    now: DateTime<Utc>,
 ) -> Result<(), ServiceError> {
     if user.login_id == login.as_str() {
         return Ok(());
@@ -194,7 +196,7 @@ async fn set_primary(
         was: user.login_id.clone(),
         tenants: person.tenants.clone(),
     };
-    emit(c, actor, event).await?;
+    emit(c, actor, event, now).await?;
     Ok(())
 }
 
@@ -279,7 +281,7 @@ pub async fn set_memberships(
         roles: want.roles,
         granted_tenants: wanted_tenants,
     };
-    emit(&mut c, actor, event).await?;
+    emit(&mut c, actor, event, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -293,8 +295,13 @@ pub async fn log_out_everywhere(
     let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Account).await?;
     let mut c = tx.conn();
     let n = sessions::delete_for_user(&mut c, user_id).await?;
-    emit(&mut c, actor, Event::UserSessionsRevoked { login_id: user.login_id, tenants: person.tenants, sessions: n })
-        .await?;
+    emit(
+        &mut c,
+        actor,
+        Event::UserSessionsRevoked { login_id: user.login_id, tenants: person.tenants, sessions: n },
+        state.clock.now(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(n)
 }
@@ -316,7 +323,7 @@ pub async fn delete_user(
     sessions::delete_for_user(&mut c, user_id).await?;
     users::delete(&mut c, user_id).await?;
     let event = Event::UserDeleted { user_id, login_id: user.login_id.clone(), tenants: person.tenants };
-    emit(&mut c, actor, event).await?;
+    emit(&mut c, actor, event, state.clock.now()).await?;
     tx.commit().await?;
     Ok(user.login_id)
 }
@@ -437,7 +444,7 @@ pub async fn create_user(state: &AppState, actor: &Actor, access: &Access, p: Ne
         ("display_name", &p.display_name),
         ("external_id", &p.external_id),
     ])?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
     // A scoped caller's user joins their tenant: its rules apply as to an
@@ -502,7 +509,7 @@ pub async fn create_user(state: &AppState, actor: &Actor, access: &Access, p: Ne
         tenant_id: access.tenant_scope,
         origin: UserOrigin::Added { user_id: id },
     };
-    emit(&mut c, actor, event).await?;
+    emit(&mut c, actor, event, state.clock.now()).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -66,7 +66,8 @@ pub async fn refusal(
 ) -> anyhow::Result<ServiceError> {
     let limit = account.invites_per_inviter_per_day;
     let (used, retry_at) = standing(c, account, inviter, now).await?.unwrap_or((limit, now + WINDOW));
-    Ok(ServiceError::OverQuota { message: message(used, limit, retry_at), retry_at: round_up_to_minute(retry_at) })
+    let retry_at = round_up_to_minute(retry_at);
+    Ok(ServiceError::OverQuota { message: message(used, limit, retry_at), retry_at, now })
 }
 
 /// Why a bulk row was skipped over quota, and when the next is possible.

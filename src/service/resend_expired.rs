@@ -3,7 +3,6 @@
 //! expired after the page was shown; any that changed since are skipped
 //! and reported.
 
-use chrono::Utc;
 use uuid::Uuid;
 
 use super::{
@@ -16,7 +15,7 @@ use crate::store::{Conn, audit::Actor, invitations as inv_store, user_list};
 /// Who would get a new invitation now, by login ID.
 pub async fn candidates(state: &AppState, access: &Access) -> anyhow::Result<Vec<user_list::Expired>> {
     let mut c = state.db.acquire().await?;
-    user_list::with_expired_invitations(&mut c.conn(), access.tenant_scope, Utc::now()).await
+    user_list::with_expired_invitations(&mut c.conn(), access.tenant_scope, state.clock.now()).await
 }
 
 /// Resend each of the confirmed invitations that is still expired, each
@@ -48,7 +47,7 @@ async fn resend_one(
     access: &Access,
     id: Uuid,
 ) -> anyhow::Result<ActionOutcome> {
-    let now = Utc::now();
+    let now = state.clock.now();
     inv_store::lock(c, id).await?;
     let found = inv_store::find(c, id).await?;
     // Someone else's invitation reads exactly like one that does not exist.

@@ -2,7 +2,6 @@
 //! delete a person who also belongs to another tenant, but they may take
 //! them out of their own.
 
-use chrono::Utc;
 use uuid::Uuid;
 
 use super::{ServiceError, accounts::begin_change, events::emit};
@@ -29,7 +28,7 @@ pub async fn remove_from_tenant(
     if !access.covers(&[tenant]) {
         return Err(ServiceError::NotFound);
     }
-    let now = Utc::now();
+    let now = state.clock.now();
     let (mut tx, user, person) = begin_change(state, actor, access, user_id, Change::Membership).await?;
     let mut c = tx.conn();
     let name = tenants::find(&mut c, tenant).await?.ok_or(ServiceError::NotFound)?.name;
@@ -53,14 +52,14 @@ pub async fn remove_from_tenant(
             tenant_id: inv.tenant_id,
             removed_from_tenant: true,
         };
-        emit(&mut c, actor, event).await?;
+        emit(&mut c, actor, event, state.clock.now()).await?;
     }
     if !here.is_empty() && elsewhere.is_empty() {
         users::set_status(&mut c, user_id, invitation::user_status_after(Action::Revoke, user.status), now).await?;
     }
     users::remove_tenant(&mut c, user_id, tenant).await?;
     let event = Event::UserRemovedFromTenant { login_id: user.login_id, tenant_id: tenant, tenant_name: name.clone() };
-    emit(&mut c, actor, event).await?;
+    emit(&mut c, actor, event, state.clock.now()).await?;
     tx.commit().await?;
     Ok(name)
 }

@@ -4,7 +4,6 @@
 
 use std::net::IpAddr;
 
-use chrono::Utc;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -121,9 +120,9 @@ pub async fn create_endpoint(
     let events = parse_events(events).map_err(|m| ServiceError::field("events", m))?;
     let secret = signature::new_secret();
     let mut tx = state.db.begin().await?;
-    let id = webhooks::insert_endpoint(&mut tx.conn(), url.as_str(), &secret, &events, Utc::now()).await?;
+    let id = webhooks::insert_endpoint(&mut tx.conn(), url.as_str(), &secret, &events, state.clock.now()).await?;
     let host = host_of(url.as_str());
-    emit(&mut tx.conn(), actor, Event::WebhookCreated { endpoint_id: id, host, events }).await?;
+    emit(&mut tx.conn(), actor, Event::WebhookCreated { endpoint_id: id, host, events }, state.clock.now()).await?;
     tx.commit().await?;
     Ok((id, secret))
 }
@@ -135,7 +134,7 @@ pub async fn set_enabled(state: &AppState, actor: &Actor, id: Uuid, enabled: boo
     }
     let event =
         if enabled { Event::WebhookEnabled { endpoint_id: id } } else { Event::WebhookDisabled { endpoint_id: id } };
-    emit(&mut tx.conn(), actor, event).await?;
+    emit(&mut tx.conn(), actor, event, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -145,7 +144,7 @@ pub async fn delete_endpoint(state: &AppState, actor: &Actor, id: Uuid) -> Resul
     if !webhooks::delete_endpoint(&mut tx.conn(), id).await? {
         return Err(ServiceError::NotFound);
     }
-    emit(&mut tx.conn(), actor, Event::WebhookDeleted { endpoint_id: id }).await?;
+    emit(&mut tx.conn(), actor, Event::WebhookDeleted { endpoint_id: id }, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -155,11 +154,11 @@ pub async fn send_test_event(state: &AppState, actor: &Actor, id: Uuid) -> Resul
     let mut c = tx.conn();
     webhooks::find_endpoint(&mut c, id).await?.ok_or(ServiceError::NotFound)?;
     // Sent to this endpoint only, and not an audit action: built here.
-    let now = Utc::now();
+    let now = state.clock.now();
     let details = json!({ "message": "This is a test event from Usher." });
     let body = webhook_body("webhook.test", "test", None, &details, now);
     webhooks::enqueue(&mut c, "webhook.test", &body, Some(id), now).await?;
-    emit(&mut c, actor, Event::WebhookTestSent { endpoint_id: id }).await?;
+    emit(&mut c, actor, Event::WebhookTestSent { endpoint_id: id }, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -169,11 +168,11 @@ pub async fn send_test_event(state: &AppState, actor: &Actor, id: Uuid) -> Resul
 /// not found.
 pub async fn redeliver(state: &AppState, actor: &Actor, endpoint: Uuid, delivery: Uuid) -> Result<(), ServiceError> {
     let mut tx = state.db.begin().await?;
-    let Some(again) = webhooks::redeliver(&mut tx.conn(), endpoint, delivery, Utc::now()).await? else {
+    let Some(again) = webhooks::redeliver(&mut tx.conn(), endpoint, delivery, state.clock.now()).await? else {
         return Err(ServiceError::NotFound);
     };
     let event = Event::WebhookRedelivered { endpoint_id: endpoint, delivery_id: delivery, redelivery_id: again };
-    emit(&mut tx.conn(), actor, event).await?;
+    emit(&mut tx.conn(), actor, event, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }

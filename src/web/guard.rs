@@ -150,7 +150,7 @@ async fn deny(state: &AppState, actor: &Actor, what: &str, scope: Option<Scope>,
     let mut c = state.db.acquire().await?;
     let event =
         Event::AccessDenied { target: path.into(), tenant_id: None, capability: what.into(), scope, refused: None };
-    emit(&mut c.conn(), actor, event).await
+    emit(&mut c.conn(), actor, event, state.clock.now()).await
 }
 
 /// Who may use a console route: each entry of the console route table

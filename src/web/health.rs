@@ -59,6 +59,7 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
     out.push_str("# TYPE usher_outbox_undelivered gauge\n");
     let waiting = outbox::count_undelivered(&mut c).await.unwrap_or(-1);
     out.push_str(&format!("usher_outbox_undelivered {waiting}\n"));
+    // The wall clock: the scraper compares it with its own.
     out.push_str(&format!("# TYPE usher_scrape_time gauge\nusher_scrape_time {}\n", Utc::now().timestamp()));
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(out)
 }

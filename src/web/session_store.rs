@@ -7,27 +7,29 @@ use std::sync::Arc;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
-use chrono::Utc;
 use uuid::Uuid;
 
+use crate::clock::Clock;
 use crate::domain::token::{Token, hash_token};
 use crate::store::{Db, sessions};
 
 #[derive(Clone)]
 pub struct DbSessionStore {
     db: Arc<Db>,
+    /// Session expiry follows the application's clock.
+    clock: Arc<dyn Clock>,
 }
 
 impl DbSessionStore {
-    pub fn new(db: Db) -> Self {
-        Self { db: Arc::new(db) }
+    pub fn new(db: Db, clock: Arc<dyn Clock>) -> Self {
+        Self { db: Arc::new(db), clock }
     }
 
     async fn write(&self, key: &str, state: &HashMap<String, String>, ttl: &Duration) -> anyhow::Result<()> {
         let json = serde_json::to_string(state)?;
         // actix-session stores values as JSON text.
         let user_id = state.get(super::guard::USER_ID_KEY).and_then(|v| serde_json::from_str::<Uuid>(v).ok());
-        let expires_at = Utc::now() + chrono::Duration::seconds(ttl.whole_seconds());
+        let expires_at = self.clock.now() + chrono::Duration::seconds(ttl.whole_seconds());
         let mut c = self.db.acquire().await?;
         sessions::upsert(&mut c.conn(), &hash_token(key), user_id, &json, expires_at).await
     }
@@ -36,8 +38,9 @@ impl DbSessionStore {
 impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<HashMap<String, String>>, LoadError> {
         let mut c = self.db.acquire().await.map_err(LoadError::Other)?;
-        let state =
-            sessions::load(&mut c.conn(), &hash_token(key.as_ref()), Utc::now()).await.map_err(LoadError::Other)?;
+        let state = sessions::load(&mut c.conn(), &hash_token(key.as_ref()), self.clock.now())
+            .await
+            .map_err(LoadError::Other)?;
         state.map(|s| serde_json::from_str(&s).map_err(|e| LoadError::Deserialization(e.into()))).transpose()
     }
 
@@ -62,7 +65,7 @@ impl SessionStore for DbSessionStore {
         sessions::touch(
             &mut c.conn(),
             &hash_token(key.as_ref()),
-            Utc::now() + chrono::Duration::seconds(ttl.whole_seconds()),
+            self.clock.now() + chrono::Duration::seconds(ttl.whole_seconds()),
         )
         .await
     }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use reqwest::cookie::{CookieStore, Jar};
 use sqlx::Connection;
 use usher::{
+    clock::ManualClock,
     config::Settings,
     service::accounts,
     startup::Application,
@@ -25,6 +26,9 @@ pub struct TestApp {
     pub jar: Arc<Jar>,
     pub smtp: SmtpSink,
     pub state: Arc<AppState>,
+    /// The server's clock: `app.clock.advance(TimeDelta::days(8))` moves
+    /// time for the server (shared by every instance of `spawn_instances`).
+    pub clock: Arc<ManualClock>,
     _dir: tempfile::TempDir,
 }
 
@@ -74,9 +78,9 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
         let sink = SmtpSink::start(listener);
         let mut sink_env = vec![("USHER_SMTP_URL", format!("smtp://127.0.0.1:{port}"))];
         sink_env.extend(options.env.iter().cloned());
-        return build(dir, database_url, sink, sink_env).await;
+        return build(dir, database_url, sink, sink_env, Arc::new(ManualClock::new())).await;
     };
-    build(dir, database_url, smtp, options.env).await
+    build(dir, database_url, smtp, options.env, Arc::new(ManualClock::new())).await
 }
 
 async fn build(
@@ -84,6 +88,7 @@ async fn build(
     database_url: String,
     smtp: SmtpSink,
     env: Vec<(&'static str, String)>,
+    clock: Arc<ManualClock>,
 ) -> TestApp {
     let mut vars: HashMap<&str, String> = HashMap::from([
         ("DATABASE_URL", database_url),
@@ -96,7 +101,7 @@ async fn build(
         vars.insert(k, v);
     }
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings");
-    let app = Application::build(settings).await.expect("application builds");
+    let app = Application::build_with_clock(settings, clock.clone()).await.expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
@@ -106,7 +111,7 @@ async fn build(
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    TestApp { address, client, jar, smtp, state, _dir: dir }
+    TestApp { address, client, jar, smtp, state, clock, _dir: dir }
 }
 
 impl TestApp {
@@ -274,6 +279,7 @@ pub fn spawn_client(app: &TestApp) -> TestApp {
         jar,
         smtp: app.smtp.clone(),
         state: app.state.clone(),
+        clock: app.clock.clone(),
         _dir: tempfile::tempdir().unwrap(),
     }
 }
@@ -487,9 +493,11 @@ pub async fn spawn_instances_with(
     let sink = SmtpSink::start_slow(listener, smtp_delay);
     let mut settings = vec![("USHER_SMTP_URL", format!("smtp://127.0.0.1:{port}"))];
     settings.extend(env.iter().map(|(k, v)| (*k, v.to_string())));
+    // One clock for all: instances behind a load balancer share the time.
+    let clock = Arc::new(ManualClock::new());
     let start = |dir: tempfile::TempDir| {
-        let (url, sink, settings) = (database_url.clone(), sink.clone(), settings.clone());
-        async move { build(dir, url, sink, settings).await }
+        let (url, sink, settings, clock) = (database_url.clone(), sink.clone(), settings.clone(), clock.clone());
+        async move { build(dir, url, sink, settings, clock).await }
     };
     // The first instance keeps the directory that holds a SQLite file.
     let dirs = std::iter::once(dir).chain((1..n).map(|_| tempfile::tempdir().unwrap()));

@@ -258,7 +258,7 @@ pub async fn webhook_detail(
     let mut c = state.db.acquire().await?;
     let e = webhooks::find_endpoint(&mut c.conn(), id).await?.ok_or(AppError::NotFound)?;
     let attempts = webhooks::attempts_of(&mut c.conn(), id, 1000).await?;
-    let now = chrono::Utc::now();
+    let now = state.clock.now();
     let deliveries = webhooks::deliveries_of(&mut c.conn(), id, 100)
         .await?
         .into_iter()

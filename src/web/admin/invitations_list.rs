@@ -6,7 +6,6 @@ use std::collections::HashMap;
 
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
-use chrono::Utc;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -82,7 +81,7 @@ pub async fn list_invitations(
     g: Guard<ViewPeople>,
     query: web::Query<Query>,
 ) -> Result<HttpResponse, AppError> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let status = InvitationStatus::parse(&query.status);
     let search = query.q.trim();
     let page_no = query.page.unwrap_or(1).clamp(1, 1_000_000);

@@ -3,7 +3,6 @@
 
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
-use chrono::Utc;
 
 use super::parse_id;
 use crate::service::show_time;
@@ -74,7 +73,7 @@ pub async fn mailbox_page(state: web::Data<AppState>, g: Guard<ManageSettings>) 
             at: show_time(m.created_at),
         })
         .collect();
-    let now = Utc::now();
+    let now = state.clock.now();
     let pending = outbox::undelivered(&mut c.conn(), 200)
         .await?
         .into_iter()
@@ -112,7 +111,7 @@ pub async fn retry_message(
     let id = parse_id(&id)?;
     let retried = {
         let mut c = state.db.acquire().await?;
-        outbox::retry_now(&mut c.conn(), id, Utc::now()).await?
+        outbox::retry_now(&mut c.conn(), id, state.clock.now()).await?
     };
     if retried {
         state.wake_outbox.notify_waiters();

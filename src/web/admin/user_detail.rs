@@ -3,7 +3,6 @@
 
 use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
-use chrono::Utc;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -113,7 +112,7 @@ async fn detail(
     // A tenant-scoped viewer sees the invitations into their tenant only.
     let mut history_rows = invitations::list_for_user(&mut c, id).await?;
     history_rows.retain(|inv| g.access.tenant_scope.is_none() || inv.tenant_id == g.access.tenant_scope);
-    let now = Utc::now();
+    let now = state.clock.now();
     let mut history = Vec::new();
     for inv in &history_rows {
         let invited_by = inv.inviter.as_ref().map(|i| i.label()).unwrap_or_default();

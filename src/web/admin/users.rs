@@ -162,7 +162,7 @@ pub async fn list_users(
     g: Guard<ViewPeople>,
     query: web::Query<UsersQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let status = UserStatus::parse(&query.status);
     let search = query.q.trim();
     let sort = Sort::parse(&query.sort);

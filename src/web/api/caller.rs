@@ -6,7 +6,6 @@ use actix_web::body::BoxBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError, http::StatusCode, web};
-use chrono::Utc;
 use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
@@ -84,7 +83,7 @@ impl ApiCaller {
             scope: refused_scope,
             refused: None,
         };
-        emit(&mut c.conn(), &self.actor, event).await?;
+        emit(&mut c.conn(), &self.actor, event, state.clock.now()).await?;
         Err(ApiError::forbidden(capability.as_str()))
     }
 }
@@ -204,7 +203,7 @@ pub async fn idempotency_layer(
 /// after a few minutes and may be retried.
 async fn reserve(state: &AppState, api_key: Uuid, key: &str, request_hash: &str) -> anyhow::Result<bool> {
     let mut c = state.db.acquire().await?;
-    let now = Utc::now();
+    let now = state.clock.now();
     if idempotency::reserve(&mut c.conn(), api_key, key, request_hash, now).await? {
         return Ok(true);
     }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::caller::{ApiCaller, json_response, parse_json};
 use super::problem::ApiError;
-use crate::domain::{access::Capability, event::Event};
+use crate::domain::event::Event;
 use crate::service::{accounts, events::emit};
 use crate::state::AppState;
 use crate::store::{roles, tenants, tenants::Tenant};
@@ -137,7 +137,13 @@ pub async fn update_role(
         if !roles::update_description(&mut tx.conn(), &name, description.trim()).await? {
             return Err(ApiError::not_found());
         }
-        emit(&mut tx.conn(), &caller.actor, Event::RoleUpdated { name: name.to_string(), description }).await?;
+        emit(
+            &mut tx.conn(),
+            &caller.actor,
+            Event::RoleUpdated { name: name.to_string(), description },
+            state.clock.now(),
+        )
+        .await?;
         tx.commit().await?;
     }
     let mut c = state.db.acquire().await?;

@@ -130,9 +130,8 @@ fn whole_seconds(v: &Value) -> Result<i64, String> {
     }
 }
 
-/// The API's view of an invitation.
-pub fn invitation_json(i: &Invitation, link: Option<&str>) -> Value {
-    let now = Utc::now();
+/// The API's view of an invitation at `now`.
+pub fn invitation_json(i: &Invitation, link: Option<&str>, now: DateTime<Utc>) -> Value {
     let mut v = json!({
         "id": i.id,
         "user_id": i.user_id,
@@ -175,7 +174,7 @@ async fn create_one(state: &AppState, caller: &ApiCaller, input: &InvitationIn) 
         invitations::find(&mut c.conn(), created.invitation_id).await
     };
     match read.await {
-        Ok(Some(inv)) => Ok(invitation_json(&inv, created.unsent_link.as_deref())),
+        Ok(Some(inv)) => Ok(invitation_json(&inv, created.unsent_link.as_deref(), state.clock.now())),
         // It was created: say so with what is known, rather than an error
         // that would make the caller think it was not.
         other => {
@@ -294,6 +293,8 @@ pub async fn list(
         "pending, accepted, expired, revoked or declined",
     )?;
     let limit = page_limit(q.limit.as_deref())?;
+    // One time for the status filter and the statuses shown.
+    let now = state.clock.now();
     let query = invitations::ApiQuery {
         status,
         tenant: q.tenant,
@@ -308,7 +309,7 @@ pub async fn list(
         created_before: q.created_before,
         scope: caller.access.tenant_scope,
         after: q.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?,
-        now: None,
+        now: Some(now),
         limit: limit + 1,
     };
     let mut rows = {
@@ -318,7 +319,7 @@ pub async fn list(
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next = if more { rows.last().map(|i| encode_cursor(i.created_at, i.id)) } else { None };
-    let data: Vec<Value> = rows.iter().map(|i| invitation_json(i, None)).collect();
+    let data: Vec<Value> = rows.iter().map(|i| invitation_json(i, None, now)).collect();
     Ok(json_response(StatusCode::OK, &json!({ "data": data, "next_cursor": next })))
 }
 
@@ -338,7 +339,7 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let inv = visible(&state, &caller, &id).await?;
-    Ok(json_response(StatusCode::OK, &invitation_json(&inv, None)))
+    Ok(json_response(StatusCode::OK, &invitation_json(&inv, None, state.clock.now())))
 }
 
 pub async fn resend(
@@ -365,7 +366,7 @@ async fn reissue(state: &AppState, caller: &ApiCaller, id: &str, send: bool) -> 
     let inv = visible(state, caller, id).await?;
     let link = service::resend(state, &caller.actor, &caller.access, inv.id, send).await?;
     let inv = visible(state, caller, id).await?;
-    Ok(json_response(StatusCode::OK, &invitation_json(&inv, link.as_deref())))
+    Ok(json_response(StatusCode::OK, &invitation_json(&inv, link.as_deref(), state.clock.now())))
 }
 
 pub async fn revoke(
@@ -376,5 +377,5 @@ pub async fn revoke(
     let inv = visible(&state, &caller, &id).await?;
     service::revoke(&state, &caller.actor, &caller.access, inv.id).await?;
     let inv = visible(&state, &caller, &id).await?;
-    Ok(json_response(StatusCode::OK, &invitation_json(&inv, None)))
+    Ok(json_response(StatusCode::OK, &invitation_json(&inv, None, state.clock.now())))
 }

@@ -76,11 +76,15 @@ impl ApiError {
     }
 
     /// 429 with `Retry-After`: the inviter's daily quota is used up until
-    /// `retry_at`.
-    pub fn over_quota(detail: String, retry_at: chrono::DateTime<chrono::Utc>) -> Self {
+    /// `retry_at` (it is `now`).
+    pub fn over_quota(
+        detail: String,
+        retry_at: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
         let mut e =
             Self::new(StatusCode::TOO_MANY_REQUESTS, "quota-exceeded", "Daily invitation quota reached", detail);
-        let millis = u64::try_from((retry_at - chrono::Utc::now()).num_milliseconds()).unwrap_or(0);
+        let millis = u64::try_from((retry_at - now).num_milliseconds()).unwrap_or(0);
         e.retry_after = Some(u32::try_from(millis.div_ceil(1000).max(1)).unwrap_or(u32::MAX));
         e
     }
@@ -208,7 +212,7 @@ impl From<ServiceError> for ApiError {
         match e {
             ServiceError::Invalid(errors) => Self::invalid(errors),
             ServiceError::Refused(m) => Self::conflict(m),
-            ServiceError::OverQuota { message, retry_at } => Self::over_quota(message, retry_at),
+            ServiceError::OverQuota { message, retry_at, now } => Self::over_quota(message, retry_at, now),
             ServiceError::NotFound => Self::not_found(),
             ServiceError::Forbidden(what) => Self::forbidden(&what),
             ServiceError::Unexpected(e) => e.into(),
@@ -291,7 +295,7 @@ mod tests {
             ApiError::no_route(),
             ApiError::conflict("x"),
             ApiError::too_large("6 MiB"),
-            ApiError::over_quota("x".into(), chrono::Utc::now()),
+            ApiError::over_quota("x".into(), chrono::Utc::now(), chrono::Utc::now()),
         ] {
             assert!(CODES.contains(&e.code.as_str()), "{} is listed", e.code);
         }
