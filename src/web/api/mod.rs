@@ -4,6 +4,7 @@
 
 mod caller;
 mod catalog;
+mod cursor;
 mod invitations;
 mod openapi;
 pub mod problem;
