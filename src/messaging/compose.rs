@@ -4,6 +4,7 @@
 use askama::Template;
 
 use crate::store::outbox::NewMessage;
+use crate::words::{Msg, Words, words_for};
 
 /// The variables a message template may use.
 #[derive(Clone, Debug)]
@@ -16,51 +17,8 @@ pub struct InviteVars {
     pub tenant_name: Option<String>,
 }
 
-/// Fixed wording per language.
-pub struct Words {
-    pub subject: &'static str,
-    pub greeting: &'static str,
-    pub greeting_anonymous: &'static str,
-    pub invited_you: &'static str,
-    pub to_join: &'static str,
-    pub call_to_action: &'static str,
-    pub expires: &'static str,
-    pub ignore: &'static str,
-    pub reminder_subject: &'static str,
-}
-
-const EN: Words = Words {
-    subject: "You're invited to join",
-    greeting: "Hello",
-    greeting_anonymous: "Hello,",
-    invited_you: "has invited you",
-    to_join: "to join",
-    call_to_action: "Accept the invitation",
-    expires: "This invitation expires on",
-    ignore: "If you did not expect this invitation, you can ignore this message or decline on the page the link opens.",
-    reminder_subject: "Reminder: your invitation to",
-};
-
-const DE: Words = Words {
-    subject: "Sie sind eingeladen:",
-    greeting: "Hallo",
-    greeting_anonymous: "Hallo,",
-    invited_you: "hat Sie eingeladen,",
-    to_join: "beizutreten:",
-    call_to_action: "Einladung annehmen",
-    expires: "Diese Einladung läuft ab am",
-    ignore: "Wenn Sie diese Einladung nicht erwartet haben, können Sie diese Nachricht ignorieren oder auf der verlinkten Seite ablehnen.",
-    reminder_subject: "Erinnerung: Ihre Einladung zu",
-};
-
-pub const LANGUAGES: [&str; 2] = ["en", "de"];
-
-pub fn words(lang: &str) -> &'static Words {
-    match lang {
-        "de" => &DE,
-        _ => &EN,
-    }
-}
+/// The languages a message can be written in.
+pub use crate::words::LANGUAGES;
 
 #[derive(Template)]
 #[template(path = "email/invite.txt")]
@@ -85,11 +43,21 @@ pub fn invitation(
     vars: &InviteVars,
     invitation_id: uuid::Uuid,
 ) -> anyhow::Result<NewMessage> {
-    let w = words(lang);
+    let w = words_for(lang);
     let target = vars.tenant_name.as_deref().unwrap_or(&vars.account_name);
-    let subject = format!("{} {}", w.subject, target);
+    let subject = format!("{} {}", w.get(Msg::InviteSubject), target);
     let (body_text, body_html) = if channel == "sms" {
-        (format!("{} {} {} {}: {}", vars.invited_by, w.invited_you, w.to_join, target, vars.invite_link), String::new())
+        (
+            format!(
+                "{} {} {} {}: {}",
+                vars.invited_by,
+                w.get(Msg::InvitedYou),
+                w.get(Msg::ToJoin),
+                target,
+                vars.invite_link
+            ),
+            String::new(),
+        )
     } else {
         (InviteText { w, v: vars }.render()?, InviteHtml { w, v: vars, lang }.render()?)
     };

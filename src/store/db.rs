@@ -207,6 +207,19 @@ pub enum Arg {
     Time(chrono::DateTime<chrono::Utc>),
 }
 
+/// Keyset pagination newest first (`ORDER BY created_at DESC, id DESC`),
+/// as the API's lists page: the rows after `cursor`, the `(created_at, id)`
+/// of the previous page's last row. `param` binds a value and returns its
+/// placeholder; `alias` is the table's alias with its dot, or "".
+pub(super) fn keyset_after(
+    alias: &str,
+    (at, id): (chrono::DateTime<chrono::Utc>, uuid::Uuid),
+    mut param: impl FnMut(Arg) -> String,
+) -> String {
+    let (a, b, i) = (param(Arg::Time(at)), param(Arg::Time(at)), param(Arg::Id(id)));
+    format!("({alias}created_at < {a} OR ({alias}created_at = {b} AND {alias}id < {i}))")
+}
+
 /// Bind `args` in order onto a query, for either driver.
 #[macro_export]
 macro_rules! bind_all {

@@ -540,8 +540,12 @@ pub async fn list_keyset(c: &mut Conn<'_>, q: &ApiQuery) -> anyhow::Result<Vec<I
     if let Some(t) = q.created_before {
         add("created_at < ?", vec![Arg::Time(t)]);
     }
-    if let Some((at, id)) = q.after {
-        add("(created_at < ? OR (created_at = ? AND id < ?))", vec![Arg::Time(at), Arg::Time(at), Arg::Id(id)]);
+    if let Some(cursor) = q.after {
+        let clause = super::db::keyset_after("", cursor, |arg| {
+            args.push(arg);
+            format!("${}", args.len())
+        });
+        clauses.push(clause);
     }
     let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
     args.push(Arg::Int(q.limit));

@@ -177,9 +177,8 @@ fn filter(q: &ListQuery, sqlite: bool) -> (String, Vec<Arg>) {
         let p = next(Arg::Id(scope), &mut args);
         clauses.push(IN_TENANT.replace("$T", &p));
     }
-    if let Some((at, id)) = q.after {
-        let (a, b, i) = (next(Arg::Time(at), &mut args), next(Arg::Time(at), &mut args), next(Arg::Id(id), &mut args));
-        clauses.push(format!("(u.created_at < {a} OR (u.created_at = {b} AND u.id < {i}))"));
+    if let Some(cursor) = q.after {
+        clauses.push(super::db::keyset_after("u.", cursor, |arg| next(arg, &mut args)));
     }
     let sql = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
     (sql, args)

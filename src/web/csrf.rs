@@ -1,7 +1,10 @@
 //! CSRF protection for every HTML form: a random token in an HttpOnly,
 //! SameSite=Lax cookie must be echoed in the form's `csrf_token` field
 //! (double submit), compared in constant time. One middleware checks every
-//! POST, so no handler can forget.
+//! POST, so no handler can forget. An urlencoded body is read here whole
+//! and handed on; a multipart body is only started here, and read on by
+//! the handler (see [`super::multipart`] for how the token is checked
+//! without reading the upload twice).
 
 use actix_web::{
     Error, FromRequest, HttpMessage, HttpRequest,
@@ -15,6 +18,7 @@ use actix_web::{
 use futures_util::future::{Ready, ready};
 use subtle::ConstantTimeEq;
 
+use super::{error::AppError, multipart};
 use crate::domain::token::Token;
 use crate::telemetry::redact_path;
 
@@ -29,12 +33,29 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
-/// The token a form sent: an urlencoded field, or a multipart part.
-fn submitted_token(content_type: &str, body: &[u8]) -> Option<String> {
-    if let Some(parts) = super::multipart::parse(content_type, body) {
-        return parts.into_iter().find(|p| p.name == FIELD).and_then(|p| String::from_utf8(p.data).ok());
+/// The token a form sent. A multipart form's parser, standing after the
+/// token part, is left in the request for the handler's
+/// [`Upload`](super::multipart::Upload); any other body is read whole and
+/// put back for the handler's `Form` (urlencoded ones without NULs).
+async fn submitted_token(req: &mut ServiceRequest) -> Result<Option<String>, AppError> {
+    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    if multipart::is_form_data(&content_type) {
+        let (upload, token) = multipart::open(req, FIELD).await?;
+        req.extensions_mut().insert(upload);
+        return Ok(token);
     }
-    url::form_urlencoded::parse(body).find(|(k, _)| k == FIELD).map(|(_, v)| v.into_owned())
+    // Over the limit: the 413 layer outside makes its page.
+    let body = req.extract::<Bytes>().await.map_err(|_| AppError::TooLarge)?;
+    let token = url::form_urlencoded::parse(&body).find(|(k, _)| k == FIELD).map(|(_, v)| v.into_owned());
+    let body = if content_type.starts_with("application/x-www-form-urlencoded") { without_nul(body) } else { body };
+    req.set_payload(bytes_payload(body));
+    Ok(token)
+}
+
+/// Answer `req` with `error`'s page; the handler never runs.
+fn refuse(req: ServiceRequest, error: AppError) -> ServiceResponse<BoxBody> {
+    let (http_req, _) = req.into_parts();
+    ServiceResponse::new(http_req, actix_web::ResponseError::error_response(&error))
 }
 
 pub async fn protect(
@@ -50,29 +71,19 @@ pub async fn protect(
     req.extensions_mut().insert(CsrfToken(token.clone()));
 
     if req.method() == Method::POST {
-        let body = match req.extract::<Bytes>().await {
-            Ok(body) => body,
-            Err(_) => {
-                // Over the limit: the 413 layer outside makes its page.
-                let (http_req, _) = req.into_parts();
-                let response = actix_web::ResponseError::error_response(&super::error::AppError::TooLarge);
-                return Ok(ServiceResponse::new(http_req, response));
-            }
+        let sent = match submitted_token(&mut req).await {
+            Ok(sent) => sent,
+            Err(e) => return Ok(refuse(req, e)),
         };
-        let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-        let ok = match (&existing, submitted_token(&content_type, &body)) {
+        let ok = match (&existing, sent) {
             (Some(cookie), Some(sent)) => constant_time_eq(cookie, &sent),
             _ => false,
         };
         if !ok {
             // A stale form is routine, not an error; the path may hold a link token.
             tracing::info!(path = %redact_path(req.path()), "POST refused: missing or wrong CSRF token");
-            let (http_req, _) = req.into_parts();
-            let response = actix_web::ResponseError::error_response(&super::error::AppError::CsrfRejected);
-            return Ok(ServiceResponse::new(http_req, response));
+            return Ok(refuse(req, AppError::CsrfRejected));
         }
-        let body = if content_type.starts_with("application/x-www-form-urlencoded") { without_nul(body) } else { body };
-        req.set_payload(bytes_payload(body));
     }
 
     let secure =

@@ -7,6 +7,7 @@ mod architecture;
 mod audit;
 mod browser;
 mod bulk;
+mod bulk_upload;
 mod hardening_api;
 mod hardening_csv;
 mod hardening_input;

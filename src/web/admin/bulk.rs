@@ -3,7 +3,7 @@
 //! redirects to the import's result page (every row, downloadable as CSV).
 //! The bulk page lists recent imports so a result can be found again.
 
-use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 
 use super::{invite::Choice, parse_id};
@@ -15,9 +15,9 @@ use crate::state::AppState;
 use crate::store::{roles, settings, tenants};
 use crate::web::{
     error::{AppError, render, see_other},
-    forms::FormErrors,
+    forms::{FORM_LIMIT, FormErrors},
     guard::{Guard, Invite, PageContext},
-    multipart,
+    multipart::{Upload, UploadError},
 };
 
 /// The language and "send" choices of one of the two forms.
@@ -141,19 +141,49 @@ struct Submitted {
     list: String,
     /// The file part: its name as sent (empty when none was chosen) and bytes.
     file: Option<(String, Vec<u8>)>,
+    /// The file was larger than a CSV file may be (its bytes were not kept).
+    file_too_large: bool,
     options: BulkOptions,
 }
 
 impl Submitted {
     /// The bulk page as first shown.
     fn fresh() -> Self {
-        Self { mode: String::new(), list: String::new(), file: None, options: BulkOptions::default() }
+        Self {
+            mode: String::new(),
+            list: String::new(),
+            file: None,
+            file_too_large: false,
+            options: BulkOptions::default(),
+        }
+    }
+
+    /// Take one form field.
+    fn set(&mut self, name: &str, value: String) -> Result<(), AppError> {
+        match name {
+            "mode" => self.mode = value,
+            "list" => self.list = value,
+            // An urlencoded form sends only the file's name.
+            "file" => {
+                self.mode = "csv".into();
+                self.file = Some((String::new(), value.into_bytes()));
+            }
+            "roles" => self.options.roles.push(value),
+            "tenants" => self.options.tenants.push(parse_id(&value)?),
+            "lang" => self.options.lang = value,
+            "send_now" => self.options.send_now = true,
+            _ => {}
+        }
+        Ok(())
     }
 
     /// The text to preview, or why the input cannot be read.
     fn input(&self) -> Result<String, FileError> {
         if self.mode != "csv" {
             return Ok(self.list.clone());
+        }
+        if self.file_too_large {
+            return Err(FileError::TooLarge);
         }
         match &self.file {
             Some((name, data)) if !(name.is_empty() && data.is_empty()) => bulk_input::file_text(data),
@@ -174,31 +204,33 @@ impl Submitted {
     }
 }
 
-fn read_form(req: &HttpRequest, body: &[u8]) -> Result<Submitted, AppError> {
-    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+/// The preview form: the list form arrives urlencoded, the CSV form as a
+/// multipart [`Upload`] whose file is read as it arrives, up to its limit.
+async fn read_form(upload: Option<Upload>, body: &[u8]) -> Result<Submitted, AppError> {
     let mut form = Submitted { mode: "list".into(), ..Submitted::fresh() };
-    let mut fields: Vec<(String, Option<String>, Vec<u8>)> = Vec::new();
-    match multipart::parse(content_type, body) {
-        Some(parts) => fields.extend(parts.into_iter().map(|p| (p.name, p.filename, p.data))),
-        None => fields.extend(
-            url::form_urlencoded::parse(body).map(|(k, v)| (k.into_owned(), None, v.into_owned().into_bytes())),
-        ),
-    }
-    for (name, filename, data) in fields {
-        let text = || String::from_utf8_lossy(&data).into_owned();
-        match name.as_str() {
-            "mode" => form.mode = text(),
-            "list" => form.list = text(),
-            // The CSV file stays bytes until the parser checks its encoding.
-            "file" => {
-                form.mode = "csv".into();
-                form.file = Some((filename.unwrap_or_default(), data));
+    let Some(mut upload) = upload else {
+        for (name, value) in url::form_urlencoded::parse(body) {
+            form.set(&name, value.into_owned())?;
+        }
+        return Ok(form);
+    };
+    while let Some(mut part) = upload.next_part().await? {
+        if part.name != "file" {
+            let value = part.bytes(FORM_LIMIT).await?;
+            form.set(&part.name, String::from_utf8_lossy(&value).into_owned())?;
+            continue;
+        }
+        form.mode = "csv".into();
+        // The file stays bytes until the parser checks its encoding.
+        match part.bytes(bulk_input::MAX_BYTES).await {
+            Ok(data) => form.file = Some((part.filename.unwrap_or_default(), data)),
+            // Say so beside the field; the rest of the body is never read
+            // (choices after the file show their defaults).
+            Err(UploadError::PartTooLarge) => {
+                form.file_too_large = true;
+                break;
             }
-            "roles" => form.options.roles.push(text()),
-            "tenants" => form.options.tenants.push(parse_id(&text())?),
-            "lang" => form.options.lang = text(),
-            "send_now" => form.options.send_now = true,
-            _ => {}
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(form)
@@ -258,12 +290,12 @@ pub async fn bulk_form(state: web::Data<AppState>, g: Guard<Invite>) -> Result<H
 }
 
 pub async fn preview(
-    req: HttpRequest,
     state: web::Data<AppState>,
     g: Guard<Invite>,
+    upload: Option<Upload>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let form = read_form(&req, &body)?;
+    let form = read_form(upload, &body).await?;
     let outcome = match form.input() {
         Ok(input) => bulk::preview(&state, &g.actor, &g.access, &form.mode, &input, &form.options).await,
         Err(e) => Err(e.into()),

@@ -2,13 +2,13 @@
 //! get a fresh link.
 
 use actix_web::{HttpResponse, http::StatusCode, web};
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::caller::{ApiCaller, json_response, optional_param, parse_json};
+use super::cursor::PageRequest;
 use super::problem::ApiError;
 use crate::domain::{invitation::InvitationStatus, lifetime};
 use crate::service::{FieldError, accounts::ensure_visible, codes, invitations as service};
@@ -259,28 +259,6 @@ pub struct ListQuery {
     cursor: Option<String>,
 }
 
-pub fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}|{id}", at.to_rfc3339()))
-}
-
-pub fn decode_cursor(raw: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
-    let bad = || ApiError::field("cursor", codes::INVALID, "Use the next_cursor of a previous page");
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
-    let (at, id) = text.split_once('|').ok_or_else(bad)?;
-    Ok((DateTime::parse_from_rfc3339(at).map_err(|_| bad())?.with_timezone(&Utc), id.parse().map_err(|_| bad())?))
-}
-
-/// The page size: 1 to 500, 50 when not given.
-/// The page size: 1 to 500, 50 when left out. An empty `limit=` is not a
-/// number, so it is refused like any other text (as the document says).
-pub fn page_limit(limit: Option<&str>) -> Result<i64, ApiError> {
-    match limit.map(str::parse::<i64>) {
-        None => Ok(50),
-        Some(Ok(l @ 1..=500)) => Ok(l),
-        Some(_) => Err(ApiError::field("limit", codes::OUT_OF_RANGE, "Use 1 to 500")),
-    }
-}
-
 pub async fn list(
     state: web::Data<AppState>,
     caller: ApiCaller,
@@ -292,7 +270,7 @@ pub async fn list(
         InvitationStatus::parse,
         "pending, accepted, expired, revoked or declined",
     )?;
-    let limit = page_limit(q.limit.as_deref())?;
+    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref())?;
     // One time for the status filter and the statuses shown.
     let now = state.clock.now();
     let query = invitations::ApiQuery {
@@ -308,17 +286,15 @@ pub async fn list(
         created_after: q.created_after,
         created_before: q.created_before,
         scope: caller.access.tenant_scope,
-        after: q.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?,
+        after: page.after,
         now: Some(now),
-        limit: limit + 1,
+        limit: page.fetch(),
     };
     let mut rows = {
         let mut c = state.db.acquire().await?;
         invitations::list_keyset(&mut c.conn(), &query).await?
     };
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let next = if more { rows.last().map(|i| encode_cursor(i.created_at, i.id)) } else { None };
+    let next = page.finish(&mut rows, |i| (i.created_at, i.id));
     let data: Vec<Value> = rows.iter().map(|i| invitation_json(i, None, now)).collect();
     Ok(json_response(StatusCode::OK, &json!({ "data": data, "next_cursor": next })))
 }

@@ -6,6 +6,7 @@
 
 mod caller;
 mod catalog;
+mod cursor;
 mod invitations;
 mod openapi;
 pub mod problem;

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::caller::{ApiCaller, json_response, optional_param, parse_json};
-use super::invitations::{decode_cursor, encode_cursor, page_limit};
+use super::cursor::PageRequest;
 use super::problem::ApiError;
 use crate::domain::user::UserStatus;
 use crate::service::{accounts, people, tenancy};
@@ -117,7 +117,7 @@ pub async fn list(
         UserStatus::parse,
         "invited, invite_expired, active or disabled",
     )?;
-    let limit = page_limit(q.limit.as_deref())?;
+    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref())?;
     let query = user_list::ListQuery {
         search: q.q.clone().filter(|s| !s.trim().is_empty()),
         status,
@@ -126,16 +126,14 @@ pub async fn list(
         scope: caller.access.tenant_scope,
         sort: user_list::Sort::Created,
         offset: 0,
-        limit: limit + 1,
-        after: q.cursor.as_deref().filter(|c| !c.is_empty()).map(decode_cursor).transpose()?,
+        limit: page.fetch(),
+        after: page.after,
     };
     let (mut rows, total) = {
         let mut c = state.db.acquire().await?;
         user_list::list(&mut c.conn(), &query).await?
     };
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let next = if more { rows.last().map(|u| encode_cursor(u.created_at, u.id)) } else { None };
+    let next = page.finish(&mut rows, |u| (u.created_at, u.id));
     let data: Vec<Value> = rows
         .iter()
         .map(|u| json!({ "id": u.id, "login_id": u.login_id, "name": u.name(), "status": u.status, "created_at": u.created_at, "last_login_at": u.last_login_at }))

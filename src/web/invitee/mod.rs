@@ -2,8 +2,6 @@
 //! the link up), register, decline, ask for a fresh link, and a friendly
 //! page for every dead link.
 
-mod words;
-
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
 use askama::Template;
 use serde::Deserialize;
@@ -21,7 +19,7 @@ use crate::web::{
     guard::actor_of,
     headers::allow_form_redirect,
 };
-use words::{Words, words_for};
+use crate::words::{Msg, Words, words_for};
 
 #[derive(Template)]
 #[template(path = "invitee/register.html")]
@@ -93,14 +91,16 @@ fn dead_link_page(view: &LinkView, lang: &str, csrf: &str, token: &str) -> Resul
     let (status, title, text, refresh) = match view {
         // Still usable (e.g. "send me a fresh link" on a live link): back to it.
         LinkView::Open { .. } => return Ok(see_other(&format!("/invite/{token}"))),
-        LinkView::LinkExpired => (StatusCode::GONE, w.link_expired_title, w.link_expired, true),
-        LinkView::Superseded => (StatusCode::GONE, w.superseded_title, w.superseded, false),
-        LinkView::Accepted => (StatusCode::GONE, w.accepted_title, w.accepted, false),
-        LinkView::Declined => (StatusCode::GONE, w.declined_title, w.declined, false),
-        LinkView::Revoked => (StatusCode::GONE, w.revoked_title, w.revoked, false),
-        LinkView::Expired => (StatusCode::GONE, w.expired_title, w.expired, false),
-        LinkView::TenantDisabled => (StatusCode::GONE, w.tenant_disabled_title, w.tenant_disabled, false),
-        LinkView::Unknown => (StatusCode::NOT_FOUND, w.unknown_title, w.unknown, false),
+        LinkView::LinkExpired => (StatusCode::GONE, w.get(Msg::LinkExpiredTitle), w.get(Msg::LinkExpired), true),
+        LinkView::Superseded => (StatusCode::GONE, w.get(Msg::SupersededTitle), w.get(Msg::Superseded), false),
+        LinkView::Accepted => (StatusCode::GONE, w.get(Msg::AcceptedTitle), w.get(Msg::Accepted), false),
+        LinkView::Declined => (StatusCode::GONE, w.get(Msg::DeclinedTitle), w.get(Msg::Declined), false),
+        LinkView::Revoked => (StatusCode::GONE, w.get(Msg::RevokedTitle), w.get(Msg::Revoked), false),
+        LinkView::Expired => (StatusCode::GONE, w.get(Msg::ExpiredTitle), w.get(Msg::Expired), false),
+        LinkView::TenantDisabled => {
+            (StatusCode::GONE, w.get(Msg::TenantDisabledTitle), w.get(Msg::TenantDisabled), false)
+        }
+        LinkView::Unknown => (StatusCode::NOT_FOUND, w.get(Msg::UnknownTitle), w.get(Msg::Unknown), false),
     };
     let page = MessagePage {
         w,
@@ -194,7 +194,7 @@ pub async fn register(
             }
             let mut page = register_page(view, &csrf.0, &token, Some(given), Some(family), FormErrors(errors));
             for e in &mut page.errors.0 {
-                e.message = words::translate(&page.lang, &e.message);
+                e.message = words_for(&page.lang).translate(&e.message);
             }
             page.respond(StatusCode::UNPROCESSABLE_ENTITY)
         }
@@ -217,7 +217,7 @@ pub async fn decline(
     match invitee::decline(&state, &token, &actor_of(&req, None)).await {
         Ok(()) => {
             let w = words_for(lang);
-            message(StatusCode::OK, lang, w.declined_done_title, w.declined_done)
+            message(StatusCode::OK, lang, w.get(Msg::DeclinedDoneTitle), w.get(Msg::DeclinedDone))
         }
         Err(ServiceError::Refused(_)) => dead_link_page(&invitee::open(&state, &token).await?, lang, &csrf.0, &token),
         Err(e) => Err(e.into()),
@@ -238,7 +238,7 @@ pub async fn request_fresh_link(
     match invitee::send_fresh_link(&state, &token, &actor_of(&req, None)).await {
         Ok(()) => {
             let w = words_for(lang);
-            message(StatusCode::OK, lang, w.fresh_sent_title, w.fresh_sent)
+            message(StatusCode::OK, lang, w.get(Msg::FreshSentTitle), w.get(Msg::FreshSent))
         }
         Err(ServiceError::Refused(_)) => dead_link_page(&invitee::open(&state, &token).await?, lang, &csrf.0, &token),
         Err(e) => Err(e.into()),
@@ -248,5 +248,5 @@ pub async fn request_fresh_link(
 pub async fn welcome(req: HttpRequest) -> Result<HttpResponse, AppError> {
     let lang = browser_lang(&req);
     let w = words_for(lang);
-    message(StatusCode::OK, lang, w.welcome_title, w.welcome)
+    message(StatusCode::OK, lang, w.get(Msg::WelcomeTitle), w.get(Msg::Welcome))
 }
