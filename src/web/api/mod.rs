@@ -7,7 +7,9 @@ mod catalog;
 mod invitations;
 mod openapi;
 pub mod problem;
+mod schema;
 mod users;
+mod views;
 
 use actix_web::{HttpResponse, Route, middleware::from_fn, web};
 
