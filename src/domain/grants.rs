@@ -18,8 +18,11 @@ pub struct Grants {
 }
 
 /// A role held within one tenant.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+// The API takes these as they are (`tenant_roles`), hence the schema.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct TenantRole {
     pub tenant: Uuid,
+    // The pattern of `web::api::schema::ROLE_NAME` (a test compares them).
+    #[schema(pattern = "^[A-Za-z0-9_.:-]{1,60}$")]
     pub role: String,
 }

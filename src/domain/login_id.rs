@@ -5,6 +5,19 @@ use std::fmt;
 
 use validator::ValidateEmail;
 
+/// The longest login ID, in bytes (an email address's limit, RFC 5321).
+pub const MAX_LEN: usize = 254;
+
+/// What [`LoginId::parse`] accepts as typed exactly (no surrounding
+/// spaces, phone numbers without separators), as a JSON Schema pattern for
+/// the API document: an email address (HTML's "valid e-mail address" with a
+/// dotted ASCII domain, see [`is_email_domain`]) or an E.164 phone number.
+pub const PATTERN: &str = concat!(
+    r"^([A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@",
+    r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+",
+    r"|\+[1-9][0-9]{7,14})$"
+);
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum LoginId {
     Email(String),
@@ -26,7 +39,7 @@ impl LoginId {
         }
         let email = raw.to_lowercase();
         let domain_ok = email.rsplit_once('@').is_some_and(|(_, domain)| is_email_domain(domain));
-        if email.len() > 254 || !email.validate_email() || !domain_ok {
+        if email.len() > MAX_LEN || !email.validate_email() || !domain_ok {
             return Err("Enter an email address like name@example.com, or a phone number like +4915112345678".into());
         }
         Ok(Self::Email(email))

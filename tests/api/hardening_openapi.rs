@@ -253,3 +253,100 @@ async fn a_body_written_as_an_array_is_refused_and_changes_nothing() {
     assert_eq!((result["created"].as_i64(), result["results"][0]["status"].as_str()), (Some(1), Some("error")));
     assert_eq!(app.count("SELECT COUNT(*) FROM invitations").await, 1, "only the object item was invited");
 }
+
+/// Every `$ref` under `value`, with where it was found.
+fn refs<'a>(value: &'a Value, at: String, found: &mut Vec<(String, &'a str)>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match (k.as_str(), v.as_str()) {
+                    ("$ref", Some(target)) => found.push((at.clone(), target)),
+                    _ => refs(v, format!("{at}/{k}"), found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| refs(v, format!("{at}/{i}"), found)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_route_is_documented_with_body_schemas_that_exist() {
+    let app = spawn_app().await;
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let schemas = doc["components"]["schemas"].as_object().expect("components");
+    let schema_ref = |name: &str| format!("#/components/schemas/{name}");
+    for r in usher::web::api::ROUTES {
+        let op = &doc["paths"][r.path][r.method.to_lowercase()];
+        assert_eq!(op["operationId"], r.id, "{} {} is documented", r.method, r.path);
+        let request = &op["requestBody"]["content"]["application/json"]["schema"]["$ref"];
+        assert_eq!(request.as_str(), r.request.map(schema_ref).as_deref(), "{}'s request body", r.id);
+        let ok = &op["responses"][r.status.to_string()];
+        assert!(ok.is_object(), "{} documents its {} answer", r.id, r.status);
+        let response = &ok["content"]["application/json"]["schema"]["$ref"];
+        assert_eq!(response.as_str(), r.response.map(schema_ref).as_deref(), "{}'s response body", r.id);
+        let problem = &op["responses"]["422"]["content"]["application/problem+json"]["schema"]["$ref"];
+        assert_eq!(problem.as_str(), Some(schema_ref("Problem").as_str()), "{}'s errors", r.id);
+    }
+    let mut found = Vec::new();
+    refs(&doc, String::new(), &mut found);
+    assert!(found.len() > usher::web::api::ROUTES.len(), "the bodies are references");
+    for (at, target) in found {
+        let name = target.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("{at}: {target}"));
+        assert!(schemas.contains_key(name), "{at} refers to {name}, which is not in the document");
+    }
+}
+
+#[tokio::test]
+async fn the_document_states_the_limits_the_server_holds_values_to() {
+    use usher::domain::{invitation::InvitationStatus, lifetime, login_id, user::UserStatus};
+    let app = spawn_app().await;
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let schema = |name: &str| doc["components"]["schemas"][name]["properties"].clone();
+    for (body, field) in
+        [("InvitationIn", "login_id"), ("UserIn", "login_id"), ("LoginIdIn", "login_id"), ("UserPatch", "login_id")]
+    {
+        let login = &schema(body)[field];
+        assert_eq!(login["pattern"], login_id::PATTERN, "{body}.{field}");
+        assert_eq!(login["maxLength"], login_id::MAX_LEN, "{body}.{field}");
+    }
+    let expires_in = &schema("InvitationIn")["expires_in"];
+    assert_eq!(expires_in["minimum"], lifetime::MIN.num_seconds());
+    assert_eq!(expires_in["maximum"], lifetime::MAX.num_seconds());
+    assert_eq!(schema("InvitationIn")["lang"]["enum"], json!(["en", "de", null]));
+    assert_eq!(schema("Invitation")["status"]["enum"], json!(InvitationStatus::ALL.map(InvitationStatus::as_str)));
+    assert_eq!(schema("User")["status"]["enum"], json!(UserStatus::ALL.map(UserStatus::as_str)));
+    // One role-name rule, wherever a role name is taken.
+    let role_name = &schema("RoleIn")["name"]["pattern"];
+    assert_eq!(role_name, "^[A-Za-z0-9_.:-]{1,60}$");
+    assert_eq!(&schema("RolesIn")["roles"]["items"]["pattern"], role_name);
+    assert_eq!(&schema("TenantRole")["role"]["pattern"], role_name);
+    assert_eq!(&schema("InvitationIn")["roles"]["items"]["pattern"], role_name);
+
+    // The documented bounds are the server's: the last value in is taken,
+    // the first one past it refused.
+    let key = app.api_key("admin", None).await;
+    let invite = |n: i64, seconds: i64| json!({ "login_id": format!("person{n}@example.com"), "send": false, "expires_in": seconds });
+    let max = expires_in["maximum"].as_i64().unwrap();
+    assert_eq!(app.api("POST", "/api/v1/invitations", &key, Some(invite(1, max))).await.0, 201);
+    let (status, problem) = app.api("POST", "/api/v1/invitations", &key, Some(invite(2, max + 1))).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("expires_in")), "{problem}");
+    // A login ID of the documented length is taken; one byte more is not.
+    let login_of = |len: usize| {
+        let domain =
+            format!("{}.{}.{}.de", "b".repeat(63), "b".repeat(63), "c".repeat(len - 64 - 1 - 63 - 1 - 63 - 1 - 3));
+        format!("{}@{domain}", "a".repeat(64))
+    };
+    let longest = login_of(login_id::MAX_LEN);
+    assert_eq!(longest.len(), login_id::MAX_LEN);
+    let (status, user) = app.api("POST", "/api/v1/users", &key, Some(json!({ "login_id": longest }))).await;
+    assert_eq!(status, 201, "{user}");
+    let too_long = json!({ "login_id": login_of(login_id::MAX_LEN + 1) });
+    let (status, problem) = app.api("POST", "/api/v1/users", &key, Some(too_long)).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("login_id")), "{problem}");
+    let (status, problem) = app.api("GET", "/api/v1/users?status=gone", &key, None).await;
+    assert_eq!((status, problem["errors"][0]["field"].as_str()), (422, Some("status")), "{problem}");
+    let params = doc["paths"]["/api/v1/users"]["get"]["parameters"].as_array().unwrap();
+    let status_param = params.iter().find(|p| p["name"] == "status").expect("a status filter");
+    assert!(!status_param["schema"]["enum"].as_array().unwrap().contains(&json!("gone")));
+}

@@ -8,13 +8,14 @@ use uuid::Uuid;
 
 use super::caller::{ApiCaller, json_response, parse_json};
 use super::problem::ApiError;
+use super::{schema, views};
 use crate::domain::event::Event;
 use crate::service::{accounts, events::emit};
 use crate::state::AppState;
 use crate::store::{roles, tenants, tenants::Tenant};
 
 fn tenant_json(t: &Tenant) -> Value {
-    json!({ "id": t.id, "name": t.name, "slug": t.slug, "disabled": t.disabled, "allowed_domains": t.domains() })
+    json!(views::Tenant::from(t))
 }
 
 pub async fn list_tenants(state: web::Data<AppState>, caller: ApiCaller) -> Result<HttpResponse, ApiError> {
@@ -24,10 +25,13 @@ pub async fn list_tenants(state: web::Data<AppState>, caller: ApiCaller) -> Resu
     Ok(json_response(StatusCode::OK, &json!({ "data": data })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantIn {
+    // More than spaces (names are stored trimmed).
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     name: String,
+    #[schema(pattern = "^[a-z0-9-]{1,50}$")]
     slug: String,
 }
 
@@ -43,11 +47,14 @@ pub async fn create_tenant(
     Ok(json_response(StatusCode::CREATED, &tenant_json(&tenant)))
 }
 
-#[derive(Deserialize, Default)]
+/// Fields left out or null stay as they are.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantPatch {
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     name: Option<String>,
     disabled: Option<bool>,
+    #[schema(schema_with = schema::allowed_domains)]
     allowed_domains: Option<Vec<String>>,
 }
 
@@ -83,7 +90,7 @@ pub async fn update_tenant(
 }
 
 fn role_json(r: &roles::Role) -> Value {
-    json!({ "name": r.name, "description": r.description, "console": r.console, "scope": r.scope })
+    json!(views::Role::from(r))
 }
 
 pub async fn list_roles(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -92,13 +99,15 @@ pub async fn list_roles(state: web::Data<AppState>) -> Result<HttpResponse, ApiE
     Ok(json_response(StatusCode::OK, &json!({ "data": data })))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleIn {
+    #[schema(schema_with = schema::role_name)]
     name: String,
     #[serde(default)]
     description: String,
     #[serde(default = "project")]
+    #[schema(schema_with = schema::role_scope_in)]
     scope: String,
 }
 
@@ -119,7 +128,7 @@ pub async fn create_role(
 }
 
 /// Left out or null: unchanged (an empty body changes nothing).
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RolePatch {
     description: Option<String>,

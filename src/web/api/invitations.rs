@@ -10,24 +10,30 @@ use uuid::Uuid;
 use super::caller::{ApiCaller, json_response, optional_param, parse_json};
 use super::cursor::PageRequest;
 use super::problem::ApiError;
+use super::{schema, views};
 use crate::domain::{invitation::InvitationStatus, lifetime};
 use crate::service::{FieldError, accounts::ensure_visible, codes, invitations as service};
 use crate::state::AppState;
-use crate::store::{invitations, invitations::Invitation, invitations::Inviter, invitations::TenantRole};
+use crate::store::{invitations, invitations::Invitation, invitations::TenantRole};
 use crate::web::admin::invite::InviteValues;
 
 /// The body of "create an invitation" (and each item of a batch).
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Default, Clone, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvitationIn {
+    #[schema(schema_with = schema::login_id)]
     pub login_id: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub given_name: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub family_name: String,
     #[serde(default)]
+    #[schema(schema_with = schema::custom_attributes)]
     pub custom_attributes: serde_json::Map<String, Value>,
     #[serde(default)]
+    #[schema(schema_with = schema::role_names)]
     pub roles: Vec<String>,
     #[serde(default)]
     pub tenants: Vec<Uuid>,
@@ -35,16 +41,21 @@ pub struct InvitationIn {
     pub tenant_roles: Vec<TenantRole>,
     /// Send the message now (default); false returns the link instead.
     #[serde(default = "yes")]
+    #[schema(default = true)]
     pub send: bool,
     #[serde(default)]
+    #[schema(schema_with = schema::lang)]
     pub lang: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = schema::template_key)]
     pub template_key: Option<String>,
     #[serde(default)]
+    #[schema(format = "uri", pattern = r"^https?://[^\s/?#]+([/?#]\S*)?$")]
     pub redirect_url: Option<String>,
     /// Lifetime in seconds (3600 to 7776000); default: the account's.
     /// Any JSON value, so a wrong one is a 422 naming this field.
     #[serde(default)]
+    #[schema(schema_with = schema::expires_in)]
     pub expires_in: Option<Value>,
 }
 
@@ -130,40 +141,9 @@ fn whole_seconds(v: &Value) -> Result<i64, String> {
     }
 }
 
-/// The API's view of an invitation at `now`.
+/// The API's view of an invitation at `now` ([`views::Invitation`]).
 pub fn invitation_json(i: &Invitation, link: Option<&str>, now: DateTime<Utc>) -> Value {
-    let mut v = json!({
-        "id": i.id,
-        "user_id": i.user_id,
-        "login_id": i.login_id,
-        "status": i.status_at(now).as_str(),
-        "channel": i.channel,
-        "lang": i.lang,
-        "template_key": i.template_key,
-        "tenant_id": i.tenant_id,
-        "grants": i.grants,
-        "redirect_url": i.redirect_url,
-        "created_at": i.created_at,
-        "expires_at": i.expires_at,
-        "sent_at": i.sent_at,
-        "resent_at": i.resent_at,
-        "resent_count": i.resent_count,
-        "invited_by": i.inviter.as_ref().map(inviter_json),
-        "accepted_at": i.accepted_at,
-    });
-    if let Some(link) = link {
-        v["link"] = json!(link);
-    }
-    v
-}
-
-/// Who made an invitation: `{"type": "user" | "api_key", "id", "name"}`,
-/// where a person's name is their login ID.
-fn inviter_json(inviter: &Inviter) -> Value {
-    match inviter {
-        Inviter::Person { id, login_id } => json!({ "type": "user", "id": id, "name": login_id }),
-        Inviter::ApiKey { id, name } => json!({ "type": "api_key", "id": id, "name": name }),
-    }
+    json!(views::Invitation::new(i, link, now))
 }
 
 async fn create_one(state: &AppState, caller: &ApiCaller, input: &InvitationIn) -> Result<Value, ApiError> {
@@ -194,9 +174,13 @@ pub async fn create(state: web::Data<AppState>, caller: ApiCaller, body: web::By
     Ok(json_response(StatusCode::CREATED, &create_one(&state, &caller, &input).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = InvitationBatchIn)]
 pub struct BatchIn {
+    /// An item that is not a valid InvitationIn fails on its own (see
+    /// results); the others are created.
+    #[schema(value_type = Vec<InvitationIn>, min_items = 1, max_items = 1000)]
     pub invitations: Vec<Value>,
 }
 
@@ -246,15 +230,18 @@ pub async fn create_batch(
     Ok(json_response(StatusCode::OK, &summary))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    #[param(schema_with = schema::invitation_status_filter)]
     status: Option<String>,
     tenant: Option<Uuid>,
     login_id: Option<String>,
     created_after: Option<DateTime<Utc>>,
     created_before: Option<DateTime<Utc>>,
-    /// Text, so that any value is a 422 naming `limit`.
+    // Text, so that any value is a 422 naming `limit`.
+    #[param(schema_with = schema::page_limit)]
     limit: Option<String>,
     cursor: Option<String>,
 }

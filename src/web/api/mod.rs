@@ -10,7 +10,9 @@ mod cursor;
 mod invitations;
 mod openapi;
 pub mod problem;
+mod schema;
 mod users;
+mod views;
 
 use actix_web::{HttpResponse, Route, middleware::from_fn, web};
 

@@ -4,6 +4,8 @@
 
 use actix_web::{HttpResponse, ResponseError, http::StatusCode};
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa::openapi::{ObjectBuilder, Type, schema::Schema};
 
 use crate::service::{FieldError, ServiceError};
 
@@ -27,9 +29,11 @@ pub const CODES: [&str; 14] = [
 ];
 
 /// One field's error: which field, a stable code, a message for people.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct FieldProblem {
     pub field: String,
+    /// Stable machine-readable reason for this field.
+    #[schema(schema_with = field_codes)]
     pub code: &'static str,
     pub message: String,
 }
@@ -38,6 +42,59 @@ impl FieldProblem {
     pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
         Self { field: field.into(), code, message: message.into() }
     }
+}
+
+/// RFC 9457 problem details, with a stable machine-readable `code`: the
+/// body of every error the API answers with.
+#[derive(Serialize, ToSchema)]
+pub struct Problem {
+    /// A URL naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'static str,
+    pub status: u16,
+    /// Stable machine-readable reason; branch on this, not on the text (new
+    /// codes may be added).
+    #[schema(schema_with = problem_codes)]
+    pub code: String,
+    pub detail: String,
+    #[schema(inline)]
+    pub errors: Vec<FieldProblem>,
+}
+
+/// The problem codes as an enum: [`CODES`] and a `conflict.<code>` for
+/// each conflict.
+fn problem_codes() -> Schema {
+    let conflicts = crate::service::codes::CONFLICTS.iter().map(|c| format!("conflict.{c}"));
+    let mut codes: Vec<String> = CODES.iter().map(|c| c.to_string()).chain(conflicts).collect();
+    codes.sort();
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("Stable machine-readable reason; branch on this, not on the text (new codes may be added)"))
+        .enum_values(Some(codes))
+        .into()
+}
+
+/// The field codes as an enum: every code a [`crate::service::FieldError`]
+/// may carry, and `invalid_json`.
+fn field_codes() -> Schema {
+    use crate::service::codes;
+    let all = [
+        codes::INVALID,
+        codes::REQUIRED,
+        codes::OUT_OF_RANGE,
+        codes::INVALID_EMAIL,
+        codes::INVALID_PHONE,
+        codes::DOMAIN_NOT_ALLOWED,
+    ]
+    .into_iter()
+    .chain(codes::CONFLICTS)
+    .chain(["invalid_json"]);
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some("Stable machine-readable reason for this field"))
+        .enum_values(Some(all))
+        .into()
 }
 
 #[derive(Debug)]
@@ -189,15 +246,20 @@ impl ApiError {
     }
 
     /// The problem document.
+    pub fn to_problem(&self) -> Problem {
+        Problem {
+            kind: format!("https://usher.dev/problems/{}", self.kind),
+            title: self.title,
+            status: self.status.as_u16(),
+            code: self.code.clone(),
+            detail: self.detail.clone(),
+            errors: self.errors.clone(),
+        }
+    }
+
+    /// The problem document as JSON.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "type": format!("https://usher.dev/problems/{}", self.kind),
-            "title": self.title,
-            "status": self.status.as_u16(),
-            "code": self.code,
-            "detail": self.detail,
-            "errors": self.errors,
-        })
+        serde_json::to_value(self.to_problem()).unwrap_or_default()
     }
 }
 

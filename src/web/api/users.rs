@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::caller::{ApiCaller, json_response, optional_param, parse_json};
 use super::cursor::PageRequest;
 use super::problem::ApiError;
+use super::{schema, views};
 use crate::domain::user::UserStatus;
 use crate::service::{accounts, people, tenancy};
 use crate::state::AppState;
@@ -21,28 +22,28 @@ async fn user_json(state: &AppState, access: &crate::domain::access::Access, id:
     let mut c = state.db.acquire().await?;
     let u = users::find(&mut c.conn(), id).await?.ok_or_else(ApiError::not_found)?;
     let login_ids = users::login_ids_of(&mut c.conn(), id).await?;
-    let roles: Vec<Value> = users::role_grants_of(&mut c.conn(), id)
+    let roles: Vec<views::RoleGrant> = users::role_grants_of(&mut c.conn(), id)
         .await?
         .into_iter()
         .filter(|(_, tenant)| tenant.is_none_or(|t| access.covers(&[t])))
-        .map(|(role, tenant)| json!({ "role": role, "tenant_id": tenant }))
+        .map(|(role, tenant_id)| views::RoleGrant { role, tenant_id })
         .collect();
     let tenants: Vec<Uuid> =
         users::tenant_ids_of(&mut c.conn(), id).await?.into_iter().filter(|t| access.covers(&[*t])).collect();
-    Ok(json!({
-        "id": u.id,
-        "login_id": u.login_id,
-        "login_ids": login_ids,
-        "given_name": u.given_name,
-        "family_name": u.family_name,
-        "display_name": u.display_name,
-        "external_id": u.external_id,
-        "custom_attributes": u.custom_attributes,
-        "status": u.status.as_str(),
-        "roles": roles,
-        "tenants": tenants,
-        "created_at": u.created_at,
-        "last_login_at": u.last_login_at,
+    Ok(json!(views::User {
+        id: u.id,
+        login_id: u.login_id,
+        login_ids,
+        given_name: u.given_name,
+        family_name: u.family_name,
+        display_name: u.display_name,
+        external_id: u.external_id,
+        custom_attributes: u.custom_attributes,
+        status: u.status.as_str(),
+        roles,
+        tenants,
+        created_at: u.created_at,
+        last_login_at: u.last_login_at,
     }))
 }
 
@@ -55,19 +56,25 @@ async fn visible(state: &AppState, caller: &ApiCaller, id: &str) -> Result<Uuid,
     Ok(id)
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserIn {
+    #[schema(schema_with = schema::login_id)]
     login_id: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     given_name: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     family_name: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     display_name: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     external_id: String,
     #[serde(default)]
+    #[schema(value_type = Object)]
     custom_attributes: serde_json::Map<String, Value>,
 }
 
@@ -94,14 +101,17 @@ pub async fn get(
     Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     q: Option<String>,
+    #[param(schema_with = schema::user_status_filter)]
     status: Option<String>,
     tenant: Option<Uuid>,
     role: Option<String>,
-    /// Text, so that any value is a 422 naming `limit`.
+    // Text, so that any value is a 422 naming `limit`.
+    #[param(schema_with = schema::page_limit)]
     limit: Option<String>,
     cursor: Option<String>,
 }
@@ -141,15 +151,22 @@ pub async fn list(
     Ok(json_response(StatusCode::OK, &json!({ "data": data, "total": total, "next_cursor": next })))
 }
 
-#[derive(Deserialize, Default)]
+/// Fields left out or null stay as they are.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserPatch {
     /// The primary login ID: one of the user's login IDs.
+    #[schema(schema_with = schema::primary_login_id)]
     login_id: Option<String>,
+    #[schema(max_length = 200)]
     given_name: Option<String>,
+    #[schema(max_length = 200)]
     family_name: Option<String>,
+    #[schema(max_length = 200)]
     display_name: Option<String>,
+    #[schema(max_length = 200)]
     external_id: Option<String>,
+    #[schema(value_type = Option<Object>)]
     custom_attributes: Option<serde_json::Map<String, Value>>,
 }
 
@@ -188,9 +205,10 @@ pub async fn update(
     Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginIdIn {
+    #[schema(schema_with = schema::login_id)]
     login_id: String,
 }
 
@@ -217,9 +235,10 @@ pub async fn remove_login_id(
     Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RolesIn {
+    #[schema(schema_with = schema::role_names)]
     roles: Vec<String>,
 }
 
@@ -238,11 +257,13 @@ pub async fn set_roles(
     Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = TenantMembershipIn)]
 pub struct TenantIn {
     tenant_id: Uuid,
     #[serde(default)]
+    #[schema(schema_with = schema::role_names)]
     roles: Vec<String>,
 }
 
