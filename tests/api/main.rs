@@ -18,6 +18,7 @@ mod instances;
 mod invitations;
 mod invitee;
 mod management;
+mod one_way_in;
 mod outbox;
 mod setup_and_login;
 mod smtp_sink;

@@ -15,6 +15,13 @@ const LOGIN_ID: &str = concat!(
 );
 /// Role names, as [`crate::service::accounts::create_role`] accepts them.
 const ROLE_NAME: &str = "^[A-Za-z0-9_.:-]{1,60}$";
+/// Names and external IDs: no control characters between the spaces
+/// around them (which are trimmed), as
+/// [`crate::domain::person_name::PersonName::parse`] takes them.
+const PROFILE_TEXT: &str = r"^\s*[^\u0000-\u001f\u007f-\u009f]*\s*$";
+/// Custom attribute names, as [`crate::domain::attributes::AttributeKey::parse`]
+/// takes them.
+const ATTRIBUTE_KEY: &str = "^[A-Za-z0-9_-]{1,60}$";
 /// An email domain, as the tenant allow-list takes it.
 const DOMAIN: &str = r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$";
 /// An `Idempotency-Key`: 1 to 200 visible ASCII characters.
@@ -31,7 +38,10 @@ fn schemas() -> Value {
     let tenant_role = json!({ "type": "object", "required": ["tenant", "role"], "properties": { "tenant": uuid, "role": role_name } });
     // Names must hold more than spaces (they are stored trimmed).
     let tenant_name = |types: Value| json!({ "type": types, "minLength": 1, "maxLength": 100, "pattern": "\\S" });
-    let profile_field = |types: Value| json!({ "type": types, "maxLength": 200 });
+    let profile_field = |types: Value| {
+        json!({ "type": types, "maxLength": crate::domain::person_name::MAX_CHARS, "pattern": PROFILE_TEXT })
+    };
+    let attributes = |types: Value| json!({ "type": types, "propertyNames": { "pattern": ATTRIBUTE_KEY } });
     let inviter = json!({ "type": ["object", "null"], "required": ["type", "id", "name"],
         "description": "Who made it: a console user (name: their login ID) or an API key (name: the key's name)",
         "properties": { "type": { "enum": ["user", "api_key"] }, "id": uuid, "name": { "type": "string" } } });
@@ -79,8 +89,8 @@ fn schemas() -> Value {
             "type": "object", "required": ["login_id"], "additionalProperties": false,
             "properties": {
                 "login_id": login_id,
-                "given_name": { "type": "string", "maxLength": 100 }, "family_name": { "type": "string", "maxLength": 100 },
-                "custom_attributes": { "type": "object", "propertyNames": { "pattern": "^[A-Za-z0-9_-]{1,60}$" } },
+                "given_name": profile_field(json!("string")), "family_name": profile_field(json!("string")),
+                "custom_attributes": attributes(json!("object")),
                 "roles": { "type": "array", "items": role_name },
                 "tenants": { "type": "array", "items": uuid },
                 "tenant_roles": { "type": "array", "items": tenant_role },
@@ -113,14 +123,14 @@ fn schemas() -> Value {
         "UserIn": {
             "type": "object", "required": ["login_id"], "additionalProperties": false,
             "properties": { "login_id": login_id, "given_name": profile_field(json!("string")), "family_name": profile_field(json!("string")),
-                "display_name": profile_field(json!("string")), "external_id": profile_field(json!("string")), "custom_attributes": { "type": "object" } }
+                "display_name": profile_field(json!("string")), "external_id": profile_field(json!("string")), "custom_attributes": attributes(json!("object")) }
         },
         "UserPatch": {
             "type": "object", "additionalProperties": false, "description": "Fields left out or null stay as they are.",
             "properties": { "login_id": { "type": ["string", "null"], "pattern": LOGIN_ID, "maxLength": 254, "description": "Make this one of the user's login IDs the primary one" },
                 "given_name": profile_field(json!(["string", "null"])), "family_name": profile_field(json!(["string", "null"])),
                 "display_name": profile_field(json!(["string", "null"])), "external_id": profile_field(json!(["string", "null"])),
-                "custom_attributes": { "type": ["object", "null"] } }
+                "custom_attributes": attributes(json!(["object", "null"])) }
         },
         "UserPage": {
             "type": "object", "required": ["data", "total"],

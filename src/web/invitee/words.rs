@@ -133,6 +133,11 @@ pub fn translate(lang: &str, message: &str) -> String {
         ("The passwords do not match", "Die Passwörter stimmen nicht überein"),
         ("Use at least 10 characters", "Verwenden Sie mindestens 10 Zeichen"),
         ("Use at most 1024 characters", "Verwenden Sie höchstens 1024 Zeichen"),
+        ("Use at most 200 characters", "Verwenden Sie höchstens 200 Zeichen"),
+        (
+            "Remove line breaks, tabs and other control characters",
+            "Entfernen Sie Zeilenumbrüche, Tabulatoren und andere Steuerzeichen",
+        ),
         ("This password is too common; choose another", "Dieses Passwort ist zu verbreitet; wählen Sie ein anderes"),
         ("Use more than one repeated character", "Verwenden Sie nicht nur ein wiederholtes Zeichen"),
         (
@@ -159,5 +164,14 @@ mod tests {
         assert_eq!(translate("de", "Use at least 10 characters"), "Verwenden Sie mindestens 10 Zeichen");
         assert_eq!(translate("en", "Use at least 10 characters"), "Use at least 10 characters");
         assert_eq!(translate("de", "something new"), "something new");
+    }
+
+    #[test]
+    fn german_pages_say_what_is_wrong_with_a_name_in_german() {
+        use crate::domain::person_name::{MAX_CHARS, PersonName};
+        for bad in ["x".repeat(MAX_CHARS + 1), "A\nB".to_string()] {
+            let message = PersonName::parse(&bad).unwrap_err();
+            assert_ne!(translate("de", &message), message, "{message}");
+        }
     }
 }
