@@ -162,6 +162,18 @@ impl Access {
         }
     }
 
+    /// May this person give or take `role` when editing someone's roles,
+    /// held project-wide (`tenant = None`) or within `tenant`? A role they
+    /// may grant; project-wide only as project-wide staff, within a tenant
+    /// only one they cover. The user page offers exactly these.
+    pub fn may_assign(&self, role: &str, tenant: Option<Uuid>) -> bool {
+        self.can_grant(role)
+            && match tenant {
+                None => self.tenant_scope.is_none(),
+                Some(t) => self.covers(&[t]),
+            }
+    }
+
     /// May this person make `change` to `person`? The one rule for every
     /// edit, activation, deactivation, deletion and sign-out, console and
     /// API alike:
@@ -308,6 +320,17 @@ mod tests {
         let both = Access::from_grants(&[("user_invite".into(), None), ("admin".into(), Some(t))]);
         assert_eq!((both.console, both.tenant_scope), (Some(ConsoleRole::UserInvite), None), "project-wide wins");
         assert!(Access::from_roles(["admin"]).covers(&[]));
+    }
+
+    #[test]
+    fn tenant_staff_assign_roles_within_their_tenant_only() {
+        let t = Uuid::new_v4();
+        let scoped = Access::from_grants(&[("secondary_admin".into(), Some(t))]);
+        assert!(scoped.may_assign("user_invite", Some(t)));
+        assert!(!scoped.may_assign("user_invite", None), "not project-wide");
+        assert!(!scoped.may_assign("user_invite", Some(Uuid::new_v4())), "not in another tenant");
+        assert!(!scoped.may_assign("admin", Some(t)), "not a role they may not grant");
+        assert!(of("admin").may_assign("admin", None) && of("admin").may_assign("editor", Some(t)));
     }
 
     fn person(grants: &[(&str, Option<Uuid>)], tenants: &[Uuid]) -> Person {

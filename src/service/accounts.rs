@@ -1,5 +1,5 @@
-//! First-run setup, console sign-in, user activation, settings and the
-//! tenants/roles catalog.
+//! First-run setup, console sign-in, user activation, settings, and adding
+//! tenants and roles (changing them is in [`super::catalog`]).
 
 use uuid::Uuid;
 
@@ -13,11 +13,14 @@ use crate::domain::{
     event::{Event, UserOrigin},
     login_id::LoginId,
     password,
+    person_name::PersonName,
     token::{Token, hash_token, looks_like_token},
     user::UserStatus,
 };
 use crate::state::AppState;
-use crate::store::{Conn, Tx, is_unique_violation, roles, secrets, sessions, settings, tenants, users, users::User};
+use crate::store::{
+    Conn, Tx, is_unique_violation, locks, roles, secrets, sessions, settings, tenants, users, users::User,
+};
 
 /// When no admin exists, make a one-time setup link (replacing any older
 /// one) and return it.
@@ -57,8 +60,14 @@ pub struct NewAdmin {
     pub password_confirm: String,
 }
 
-fn check_new_admin(form: &NewAdmin) -> Result<LoginId, ServiceError> {
+/// The admin's login ID and (given, family) name, or what is wrong.
+fn check_new_admin(form: &NewAdmin) -> Result<(LoginId, PersonName, PersonName), ServiceError> {
     let mut errors = Vec::new();
+    let (given, family) = form.name.trim().split_once(' ').unwrap_or((form.name.trim(), ""));
+    let names = PersonName::parse(given).and_then(|g| Ok((g, PersonName::parse(family)?)));
+    if let Err(m) = &names {
+        errors.push(FieldError::new("name", m));
+    }
     let login = match LoginId::parse(&form.email) {
         Ok(l @ LoginId::Email(_)) => Some(l),
         Ok(LoginId::Phone(_)) => {
@@ -75,8 +84,8 @@ fn check_new_admin(form: &NewAdmin) -> Result<LoginId, ServiceError> {
     } else if form.password != form.password_confirm {
         errors.push(FieldError::new("password_confirm", "The passwords do not match"));
     }
-    match login {
-        Some(l) if errors.is_empty() => Ok(l),
+    match (login, names) {
+        (Some(l), Ok((given, family))) if errors.is_empty() => Ok((l, given, family)),
         _ => Err(ServiceError::Invalid(errors)),
     }
 }
@@ -89,7 +98,7 @@ pub async fn create_admin(
     setup_token: Option<&str>,
     actor: &Actor,
 ) -> Result<Uuid, ServiceError> {
-    let login = check_new_admin(&form)?;
+    let (login, given, family) = check_new_admin(&form)?;
     let pw = form.password.clone();
     let hash = tokio::task::spawn_blocking(move || password::hash(&pw)).await.map_err(anyhow::Error::from)??;
     let now = state.clock.now();
@@ -101,14 +110,10 @@ pub async fn create_admin(
         }
         secrets::delete_prefixed(&mut c, secrets::SETUP_TOKEN_PREFIX).await?;
     }
-    let (given, family) = match form.name.trim().split_once(' ') {
-        Some((g, f)) => (g.to_string(), f.trim().to_string()),
-        None => (form.name.trim().to_string(), String::new()),
-    };
     let new = users::NewUser {
         login_id: &login,
-        given_name: &given,
-        family_name: &family,
+        given_name: given.as_str(),
+        family_name: family.as_str(),
         custom_attributes: &Default::default(),
         status: UserStatus::Active,
         invited_by: None,
@@ -178,6 +183,8 @@ pub async fn begin_change(
 ) -> Result<(Tx, User, Person), ServiceError> {
     let mut tx = state.db.begin().await?;
     let mut c = tx.conn();
+    // Held until the change commits: what is read below is what it changes.
+    locks::user(&mut c, user_id).await?;
     ensure_visible(&mut c, access, user_id).await?;
     let user = users::find(&mut c, user_id).await?.ok_or(ServiceError::NotFound)?;
     let person = person_of(&mut c, user_id).await?;
@@ -343,70 +350,6 @@ pub async fn delete_role(state: &AppState, actor: &Actor, name: &str) -> Result<
     }
     roles::delete(&mut c, name).await?;
     emit(&mut c, actor, Event::RoleDeleted { name: name.into() }, state.clock.now()).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// Normalize an allow-list typed as "example.com, example.org".
-/// One email domain as the allow-list keeps it: two or more dot-separated
-/// labels of ASCII letters, digits and dashes, at most 253 characters
-/// (the API document's pattern says the same).
-fn is_domain(d: &str) -> bool {
-    d.len() <= 253
-        && d.split('.').count() >= 2
-        && d.split('.').all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-}
-
-/// The allow-list as the API sends it: one domain per item, exactly (an
-/// empty item or one holding several domains is refused, not dropped).
-pub fn domain_list(items: &[String]) -> Result<String, ServiceError> {
-    if let Some(bad) = items.iter().find(|d| !is_domain(d)) {
-        return Err(ServiceError::field("allowed_domains", format!("\"{bad}\" is not a domain like example.com")));
-    }
-    parse_domains(&items.join(","))
-}
-
-fn parse_domains(raw: &str) -> Result<String, ServiceError> {
-    let mut domains = Vec::new();
-    for d in raw
-        .split([',', ' ', '\n', ';'])
-        .map(|d| d.trim().trim_start_matches('@').to_lowercase())
-        .filter(|d| !d.is_empty())
-    {
-        if !is_domain(&d) {
-            return Err(ServiceError::field("allowed_domains", format!("\"{d}\" is not a domain like example.com")));
-        }
-        if !domains.contains(&d) {
-            domains.push(d);
-        }
-    }
-    Ok(domains.join(","))
-}
-
-pub async fn update_tenant(
-    state: &AppState,
-    actor: &Actor,
-    id: Uuid,
-    name: &str,
-    disabled: bool,
-    allowed_domains: &str,
-) -> Result<(), ServiceError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(ServiceError::field("name", "Enter a name of up to 100 characters"));
-    }
-    let domains = parse_domains(allowed_domains)?;
-    let mut tx = state.db.begin().await?;
-    let mut c = tx.conn();
-    let before = tenants::find(&mut c, id).await?.ok_or(ServiceError::NotFound)?;
-    tenants::update(&mut c, id, name, disabled, &domains).await?;
-    let (tenant_id, slug, name, allowed_domains) = (id, before.slug, name.to_string(), domains);
-    let event = match (before.disabled, disabled) {
-        (false, true) => Event::TenantDisabled { tenant_id, slug, name, allowed_domains },
-        (true, false) => Event::TenantEnabled { tenant_id, slug, name, allowed_domains },
-        _ => Event::TenantUpdated { tenant_id, slug, name, allowed_domains },
-    };
-    emit(&mut c, actor, event, state.clock.now()).await?;
     tx.commit().await?;
     Ok(())
 }

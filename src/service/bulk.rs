@@ -5,17 +5,17 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
 pub use super::bulk_results::{Kind, RowResult};
 use super::{
     ServiceError,
+    bulk_rows::request_for,
     catalog::Catalog,
     codes,
     events::emit,
-    invitations::{self, InviteRequest, Verdict, quota_left},
+    invitations::{self, Invite, Verdict, quota_left},
 };
 use crate::domain::{
     access::Access,
@@ -25,11 +25,8 @@ use crate::domain::{
     invitation::check_resend,
     login_id::LoginId,
 };
-use crate::messaging::compose::LANGUAGES;
 use crate::state::AppState;
-use crate::store::{
-    Conn, bulk_imports, invitations as inv_store, invitations::Grants, invitations::TenantRole, settings, users,
-};
+use crate::store::{Conn, bulk_imports, invitations as inv_store, settings, users};
 
 /// Rows written per transaction when committing, so other writers are not
 /// held up for the whole import.
@@ -38,15 +35,7 @@ const CHUNK: usize = 500;
 /// How long a second confirm of the same import waits for the first.
 const WAIT_FOR_COMMIT: Duration = Duration::from_secs(30);
 
-/// Settings shared by every row: the list mode's roles and tenants, and
-/// defaults for CSV rows.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct BulkOptions {
-    pub roles: Vec<String>,
-    pub tenants: Vec<Uuid>,
-    pub lang: String,
-    pub send_now: bool,
-}
+pub use super::bulk_rows::BulkOptions;
 
 pub struct Preview {
     pub import_id: Uuid,
@@ -72,72 +61,8 @@ fn parse(mode: &str, input: &str) -> Result<Vec<RawRow>, FileError> {
 }
 
 enum Planned {
-    Invite { request: Box<InviteRequest>, existing_user: Option<Uuid> },
+    Invite { request: Box<Invite>, existing_user: Option<Uuid> },
     Resend { invitation_id: Uuid },
-}
-
-/// Turn a raw row into an invitation request, or say why it cannot be one.
-fn request_for(row: &RawRow, options: &BulkOptions, catalog: &Catalog) -> Result<InviteRequest, (Kind, String)> {
-    let invalid = |m: String| (Kind::Invalid, m);
-    if let Some(problem) = &row.problem {
-        return Err(invalid(format!("row {problem}")));
-    }
-    if row.login_id().is_empty() {
-        return Err(invalid("no email or phone".into()));
-    }
-    let login_id = LoginId::parse(row.login_id()).map_err(|m| {
-        invalid(if row.email.trim().is_empty() {
-            "not a phone number in international format".into()
-        } else {
-            format!("not an email address ({m})")
-        })
-    })?;
-    let mut grants = Grants { roles: options.roles.clone(), tenants: options.tenants.clone(), tenant_roles: vec![] };
-    for reference in &row.tenants {
-        let tenant = catalog.tenant_by_ref(reference).ok_or_else(|| invalid(format!("unknown tenant {reference}")))?;
-        if !grants.tenants.contains(&tenant.id) {
-            grants.tenants.push(tenant.id);
-        }
-    }
-    for role in &row.roles {
-        match role.split_once(':') {
-            Some((tenant_ref, role)) => {
-                let tenant =
-                    catalog.tenant_by_ref(tenant_ref).ok_or_else(|| invalid(format!("unknown tenant {tenant_ref}")))?;
-                grants.tenant_roles.push(TenantRole { tenant: tenant.id, role: role.to_string() });
-            }
-            None => grants.roles.push(role.clone()),
-        }
-    }
-    let lang = if row.lang.is_empty() { options.lang.clone() } else { row.lang.clone() };
-    if !lang.is_empty() && !LANGUAGES.contains(&lang.as_str()) {
-        return Err(invalid(format!("unknown language {lang}")));
-    }
-    let mut custom_attributes = crate::store::users::Attributes::new();
-    for (k, v) in &row.custom {
-        custom_attributes.insert(k.clone(), serde_json::Value::String(v.clone()));
-    }
-    let (given_name, family_name) =
-        if row.given_name.is_empty() && row.family_name.is_empty() && !row.display_name.is_empty() {
-            match row.display_name.split_once(' ') {
-                Some((g, f)) => (g.to_string(), f.to_string()),
-                None => (row.display_name.clone(), String::new()),
-            }
-        } else {
-            (row.given_name.clone(), row.family_name.clone())
-        };
-    Ok(InviteRequest {
-        login_id,
-        given_name,
-        family_name,
-        custom_attributes,
-        grants,
-        send_now: options.send_now,
-        lang: (!lang.is_empty()).then_some(lang),
-        redirect_url: None,
-        template_key: "invite".into(),
-        expires_in: None,
-    })
 }
 
 /// Decides rows, carrying what later rows depend on: the file's login

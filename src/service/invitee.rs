@@ -9,6 +9,7 @@ use crate::domain::{
     event::Event,
     invitation::{self, Action, InvitationStatus},
     password,
+    person_name::PersonName,
     token::{Token, hash_token, looks_like_token},
     user::UserStatus,
 };
@@ -115,12 +116,8 @@ pub async fn accept(
         }
     };
     let mut errors = Vec::new();
-    if form.given_name.trim().is_empty() {
-        errors.push(super::FieldError::new("given_name", "Enter your given name"));
-    }
-    if form.family_name.trim().is_empty() {
-        errors.push(super::FieldError::new("family_name", "Enter your family name"));
-    }
+    let given = required_name("given_name", &form.given_name, "Enter your given name", &mut errors);
+    let family = required_name("family_name", &form.family_name, "Enter your family name", &mut errors);
     if let Err(message) = password::check_strength(&form.password, &user.login_id) {
         errors.push(super::FieldError::new("password", message));
     } else if form.password != form.password_confirm {
@@ -146,7 +143,7 @@ pub async fn accept(
     if !invitations::use_link(&mut c, &token_hash).await? {
         return Err(ServiceError::Refused("This invitation link was already used.".into()));
     }
-    users::register(&mut c, user.id, form.given_name.trim(), form.family_name.trim(), &hash, now).await?;
+    users::register(&mut c, user.id, given.as_str(), family.as_str(), &hash, now).await?;
     // A role deleted from the catalog since the invitation was made is
     // skipped rather than making the invitation impossible to accept.
     let catalog = crate::service::catalog::Catalog::load(&mut c).await?;
@@ -175,6 +172,17 @@ pub async fn accept(
     emit(&mut c, &who, Event::UserActivated { login_id, tenants, via_invitation: true }, state.clock.now()).await?;
     tx.commit().await?;
     Ok(inv.redirect_url)
+}
+
+/// A name the invitee has to give (the same rules as everywhere else);
+/// what is wrong with it goes to `errors`.
+fn required_name(field: &'static str, raw: &str, missing: &str, errors: &mut Vec<super::FieldError>) -> PersonName {
+    match PersonName::parse(raw) {
+        Ok(name) if !name.is_empty() => return name,
+        Ok(_) => errors.push(super::FieldError::new(field, missing)),
+        Err(message) => errors.push(super::FieldError::new(field, message)),
+    }
+    PersonName::default()
 }
 
 pub async fn decline(state: &AppState, raw_token: &str, actor: &Actor) -> Result<(), ServiceError> {

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod bulk;
 pub mod bulk_results;
+mod bulk_rows;
 pub mod catalog;
 pub mod events;
 pub mod invitations;

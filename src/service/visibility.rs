@@ -24,6 +24,13 @@ pub async fn ensure_visible(c: &mut Conn<'_>, access: &Access, user_id: Uuid) ->
     }
 }
 
+/// [`ensure_visible`] on its own connection: a handler asks it first, so
+/// another tenant's person is "not found" whatever the request holds.
+pub async fn check_visible(state: &crate::state::AppState, access: &Access, user_id: Uuid) -> Result<(), ServiceError> {
+    let mut c = state.db.acquire().await?;
+    ensure_visible(&mut c.conn(), access, user_id).await
+}
+
 /// What the access rules need to know about a person: their roles and
 /// every tenant they belong to.
 pub async fn person_of(c: &mut Conn<'_>, user_id: Uuid) -> anyhow::Result<Person> {

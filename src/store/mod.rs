@@ -7,6 +7,7 @@ pub mod audit;
 pub mod bulk_imports;
 pub mod idempotency;
 pub mod invitations;
+pub mod locks;
 pub mod mailbox;
 pub mod outbox;
 pub mod roles;

@@ -5,7 +5,7 @@
 use actix_web::{ResponseError, http::StatusCode, web::FormConfig};
 
 use super::error::AppError;
-use crate::domain::bulk_input;
+use crate::domain::{bulk_input, login_id::LoginId};
 use crate::service::{FieldError, ServiceError};
 
 /// The largest urlencoded console form.
@@ -44,6 +44,30 @@ impl FormErrors {
     /// A field error with a specific code (see [`crate::service::codes`]).
     pub fn push_code(&mut self, field: &'static str, code: &'static str, message: impl Into<String>) {
         self.0.push(FieldError { field, code, message: message.into() });
+    }
+
+    /// The parsed value, or `None` with the message recorded against
+    /// `field`: a form or JSON body becomes a command this way, with every
+    /// problem reported at once.
+    pub fn check<T>(&mut self, field: &'static str, parsed: Result<T, String>) -> Option<T> {
+        parsed.map_err(|message| self.push(field, message)).ok()
+    }
+
+    /// [`FormErrors::check`] for a field people may leave blank: trimmed,
+    /// and `None` when blank.
+    pub fn optional<T>(
+        &mut self,
+        field: &'static str,
+        raw: &str,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Option<T> {
+        let raw = raw.trim();
+        if raw.is_empty() { None } else { self.check(field, parse(raw)) }
+    }
+
+    /// A login ID, refused with the code that says why.
+    pub fn login_id(&mut self, field: &'static str, raw: &str) -> Option<LoginId> {
+        LoginId::parse(raw).map_err(|message| self.push_code(field, LoginId::problem_code(raw), message)).ok()
     }
 
     /// Field errors from a service error, or the error itself when it is

@@ -63,6 +63,8 @@ pub(super) fn text(msg: Msg) -> &'static str {
         PasswordsDoNotMatch => "Die Passwörter stimmen nicht überein",
         PasswordTooShort => "Verwenden Sie mindestens 10 Zeichen",
         PasswordTooLong => "Verwenden Sie höchstens 1024 Zeichen",
+        NameTooLong => "Verwenden Sie höchstens 200 Zeichen",
+        NoControlCharacters => "Entfernen Sie Zeilenumbrüche, Tabulatoren und andere Steuerzeichen",
         PasswordTooCommon => "Dieses Passwort ist zu verbreitet; wählen Sie ein anderes",
         PasswordOneRepeatedCharacter => "Verwenden Sie nicht nur ein wiederholtes Zeichen",
         PasswordContainsLoginId => "Verwenden Sie Ihre E-Mail-Adresse oder Telefonnummer nicht im Passwort",

@@ -67,6 +67,8 @@ pub(super) fn text(msg: Msg) -> &'static str {
         PasswordsDoNotMatch => "The passwords do not match",
         PasswordTooShort => "Use at least 10 characters",
         PasswordTooLong => "Use at most 1024 characters",
+        NameTooLong => "Use at most 200 characters",
+        NoControlCharacters => "Remove line breaks, tabs and other control characters",
         PasswordTooCommon => "This password is too common; choose another",
         PasswordOneRepeatedCharacter => "Use more than one repeated character",
         PasswordContainsLoginId => "Do not use your email address or phone number in the password",

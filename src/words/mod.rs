@@ -68,6 +68,8 @@ pub enum Msg {
     PasswordsDoNotMatch,
     PasswordTooShort,
     PasswordTooLong,
+    NameTooLong,
+    NoControlCharacters,
     PasswordTooCommon,
     PasswordOneRepeatedCharacter,
     PasswordContainsLoginId,
@@ -91,12 +93,14 @@ pub fn words_for(lang: &str) -> &'static Words {
 }
 
 /// The form errors [`Words::translate`] knows.
-const FORM_ERRORS: [Msg; 8] = [
+const FORM_ERRORS: [Msg; 10] = [
     Msg::EnterGivenName,
     Msg::EnterFamilyName,
     Msg::PasswordsDoNotMatch,
     Msg::PasswordTooShort,
     Msg::PasswordTooLong,
+    Msg::NameTooLong,
+    Msg::NoControlCharacters,
     Msg::PasswordTooCommon,
     Msg::PasswordOneRepeatedCharacter,
     Msg::PasswordContainsLoginId,
@@ -121,6 +125,15 @@ impl Words {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn german_pages_say_what_is_wrong_with_a_name_in_german() {
+        use crate::domain::person_name::{MAX_CHARS, PersonName};
+        for bad in ["x".repeat(MAX_CHARS + 1), "A\nB".to_string()] {
+            let message = PersonName::parse(&bad).unwrap_err();
+            assert_ne!(DE.translate(&message), message, "{message}");
+        }
+    }
 
     #[test]
     fn german_pages_get_german_form_errors() {

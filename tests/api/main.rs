@@ -20,6 +20,7 @@ mod instances;
 mod invitations;
 mod invitee;
 mod management;
+mod one_way_in;
 mod outbox;
 mod routes;
 mod setup_and_login;

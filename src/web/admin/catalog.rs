@@ -5,7 +5,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::parse_id;
-use crate::service::{ServiceError, accounts};
+use crate::service::{ServiceError, accounts, catalog};
 use crate::state::AppState;
 use crate::store::{roles, roles::Role, tenants, tenants::Tenant};
 use crate::web::{
@@ -131,8 +131,13 @@ pub async fn update_tenant(
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
     let f = form.into_inner();
-    match accounts::update_tenant(&state, &g.actor, id, &f.name, f.disabled.is_some(), &f.allowed_domains).await {
-        Ok(()) => {
+    let change = catalog::UpdateTenant {
+        name: Some(f.name.clone()),
+        disabled: Some(f.disabled.is_some()),
+        allowed_domains: Some(f.allowed_domains.clone()),
+    };
+    match catalog::update_tenant(&state, &g.actor, id, change).await {
+        Ok(_) => {
             guard::flash(&g.session, "success", format!("Tenant {} saved.", f.name.trim()));
             Ok(see_other("/admin/tenants"))
         }

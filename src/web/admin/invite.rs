@@ -5,11 +5,13 @@ use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 
 use super::invitation_actions::LinkOncePage;
-use crate::domain::login_id::LoginId;
-use crate::messaging::compose::LANGUAGES;
-use crate::service::invitations::{self, InviteRequest};
+use crate::domain::{
+    attributes::CustomAttributes, language::Language, person_name::PersonName, redirect_url::RedirectUrl,
+    template_key::TemplateKey,
+};
+use crate::service::invitations;
 use crate::state::AppState;
-use crate::store::{invitations::Grants, roles, settings, tenants, users::Attributes};
+use crate::store::invitations::Grants;
 use crate::web::{
     error::{AppError, render, see_other},
     forms::FormErrors,
@@ -60,35 +62,15 @@ impl InviteValues {
         v
     }
 
-    /// Validate into a request, or list what is wrong with which field.
-    pub fn to_request(&self) -> Result<InviteRequest, FormErrors> {
+    /// Validate into the invite command, or list what is wrong with which
+    /// field.
+    pub fn to_command(&self) -> Result<invitations::Invite, FormErrors> {
         let mut errors = FormErrors::default();
-        let login_id = LoginId::parse(&self.login_id)
-            .map_err(|m| errors.push_code("login_id", LoginId::problem_code(&self.login_id), m))
-            .ok();
-        for (field, value) in [("given_name", &self.given_name), ("family_name", &self.family_name)] {
-            if value.chars().count() > 100 {
-                errors.push(field, "Use at most 100 characters");
-            }
-        }
-        let mut custom_attributes = Attributes::new();
-        for (key, value) in &self.attributes {
-            let key = key.trim();
-            if key.is_empty() && value.trim().is_empty() {
-                continue;
-            }
-            if key.is_empty()
-                || key.len() > 60
-                || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-            {
-                errors.push("attributes", format!("Attribute names use letters, digits, _ and - (\"{key}\" does not)"));
-            } else if custom_attributes
-                .insert(key.to_string(), serde_json::Value::String(value.trim().to_string()))
-                .is_some()
-            {
-                errors.push("attributes", format!("The attribute \"{key}\" is given twice"));
-            }
-        }
+        let login_id = errors.login_id("login_id", &self.login_id);
+        let given_name = errors.check("given_name", PersonName::parse(&self.given_name)).unwrap_or_default();
+        let family_name = errors.check("family_name", PersonName::parse(&self.family_name)).unwrap_or_default();
+        let rows = self.attributes.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let custom_attributes = errors.check("attributes", CustomAttributes::from_rows(rows)).unwrap_or_default();
         let mut tenant_ids = Vec::new();
         for t in &self.tenants {
             match t.parse() {
@@ -96,28 +78,19 @@ impl InviteValues {
                 Err(_) => errors.push("tenants", "Choose tenants from the list"),
             }
         }
-        let lang = self.lang.trim();
-        if !lang.is_empty() && !LANGUAGES.contains(&lang) {
-            errors.push("lang", "Choose a language from the list");
-        }
-        let redirect = self.redirect_url.trim();
-        if !redirect.is_empty() {
-            match url::Url::parse(redirect) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-                _ => errors.push("redirect_url", "Enter a full web address starting with https://"),
-            }
-        }
+        let lang = errors.optional("lang", &self.lang, Language::parse);
+        let redirect_url = errors.optional("redirect_url", &self.redirect_url, RedirectUrl::parse);
         match login_id {
-            Some(login_id) if !errors.any() => Ok(InviteRequest {
+            Some(login_id) if !errors.any() => Ok(invitations::Invite {
                 login_id,
-                given_name: self.given_name.trim().to_string(),
-                family_name: self.family_name.trim().to_string(),
+                given_name,
+                family_name,
                 custom_attributes,
                 grants: Grants { roles: self.roles.clone(), tenants: tenant_ids, tenant_roles: vec![] },
                 send_now: self.send_now,
-                lang: (!lang.is_empty()).then(|| lang.to_string()),
-                redirect_url: (!redirect.is_empty()).then(|| redirect.to_string()),
-                template_key: "invite".into(),
+                lang,
+                redirect_url,
+                template_key: TemplateKey::invite(),
                 expires_in: None,
             }),
             _ => Err(errors),
@@ -148,16 +121,15 @@ async fn form_page(
     mut v: InviteValues,
     errors: FormErrors,
 ) -> Result<InvitePage, AppError> {
-    let mut c = state.db.acquire().await?;
-    let all_roles = roles::list(&mut c.conn()).await?;
-    let all_tenants = tenants::list(&mut c.conn()).await?;
+    let choices = invitations::invite_choices(state).await?;
     if v.lang.is_empty() {
-        v.lang = settings::get(&mut c.conn()).await?.default_lang;
+        v.lang = choices.default_lang;
     }
     while v.attributes.len() < ATTRIBUTE_ROWS {
         v.attributes.push((String::new(), String::new()));
     }
-    let roles = all_roles
+    let roles = choices
+        .roles
         .into_iter()
         .filter(|r| r.scope == "project" && g.access.can_grant(&r.name))
         .map(|r| Choice {
@@ -166,7 +138,8 @@ async fn form_page(
             value: r.name,
         })
         .collect();
-    let tenants = all_tenants
+    let tenants = choices
+        .tenants
         .into_iter()
         .filter(|t| !t.disabled && g.access.covers(&[t.id]))
         .map(|t| Choice { checked: v.tenants.contains(&t.id.to_string()), value: t.id.to_string(), label: t.name })
@@ -189,7 +162,7 @@ pub async fn send_invite(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let values = InviteValues::from_body(&body);
-    let request = match values.to_request() {
+    let request = match values.to_command() {
         Ok(r) => r,
         Err(errors) => {
             return render(StatusCode::UNPROCESSABLE_ENTITY, &form_page(&state, &g, values, errors).await?);
@@ -231,7 +204,7 @@ mod tests {
         );
         assert_eq!(v.roles, vec!["x", "y"]);
         assert_eq!(v.attributes[0], ("team".to_string(), "blue".to_string()));
-        let req = v.to_request().unwrap();
+        let req = v.to_command().unwrap();
         assert_eq!(req.custom_attributes.len(), 1);
         assert!(req.send_now);
     }
@@ -241,7 +214,7 @@ mod tests {
         let v = InviteValues::from_body(
             b"login_id=nope&redirect_url=javascript%3Aalert(1)&attr_key=bad%20key&attr_value=1&lang=fr",
         );
-        let errors = v.to_request().unwrap_err();
+        let errors = v.to_command().unwrap_err();
         for field in ["login_id", "redirect_url", "attributes", "lang"] {
             assert!(errors.get(field).is_some(), "no error for {field}");
         }

@@ -9,15 +9,18 @@ use uuid::Uuid;
 use super::parse_id;
 use crate::domain::{
     access::{Change, Denied},
+    attributes::CustomAttributes,
+    external_id::ExternalId,
+    login_id::LoginId,
+    person_name::PersonName,
     user::UserStatus,
 };
-use crate::service::{ServiceError, accounts, catalog::Catalog, people, show_time};
+use crate::service::{ServiceError, people, show_time};
 use crate::state::AppState;
-use crate::store::{invitations, users, users::Attributes};
 use crate::web::{
     error::{AppError, render, see_other},
     forms::FormErrors,
-    guard::{self, Guard, ManageUsers, PageContext, ViewPeople},
+    guard::{self, Console, Guard, ManageUsers, PageContext, ViewPeople},
 };
 
 pub struct HistoryRow {
@@ -49,6 +52,32 @@ pub struct ProfileValues {
     pub display_name: String,
     pub external_id: String,
     pub attributes: Vec<(String, String)>,
+}
+
+impl ProfileValues {
+    /// The form as a profile change (every field, as the form shows them
+    /// all), or what is wrong with which field.
+    fn to_command(&self) -> Result<people::UpdateProfile, FormErrors> {
+        let mut errors = FormErrors::default();
+        let mut name = |field, raw: &str| errors.check(field, PersonName::parse(raw));
+        let (given_name, family_name, display_name) = (
+            name("given_name", &self.given_name),
+            name("family_name", &self.family_name),
+            name("display_name", &self.display_name),
+        );
+        let external_id = errors.check("external_id", ExternalId::parse(&self.external_id));
+        let rows = self.attributes.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        let custom_attributes = errors.check("attributes", CustomAttributes::from_rows(rows));
+        let change = people::UpdateProfile {
+            given_name,
+            family_name,
+            display_name,
+            external_id,
+            custom_attributes,
+            primary_login_id: None,
+        };
+        if errors.any() { Err(errors) } else { Ok(change) }
+    }
 }
 
 #[derive(Template)]
@@ -85,47 +114,38 @@ pub struct DetailPage {
 /// Build the page; `v`/`errors` carry a form that failed validation.
 async fn detail(
     state: &AppState,
-    g: &Guard<ViewPeople>,
+    viewer: &Console,
     id: Uuid,
     v: Option<ProfileValues>,
     errors: FormErrors,
     new_login_id: String,
 ) -> Result<DetailPage, AppError> {
-    let mut pooled = state.db.acquire().await?;
-    let mut c = pooled.conn();
-    accounts::ensure_visible(&mut c, &g.access, id).await?;
-    let user = users::find(&mut c, id).await?.ok_or(AppError::NotFound)?;
-    let person = accounts::person_of(&mut c, id).await?;
-    let account = g.access.may_change(&person, Change::Account);
+    let access = &viewer.access;
+    let people::PersonPage { user, person, member_of, login_ids, history: history_rows, catalog } =
+        people::page(state, access, id).await?;
+    let account = access.may_change(&person, Change::Account);
     let can_manage = account.is_ok();
-    let can_edit_roles = g.access.may_change(&person, Change::Membership).is_ok();
+    let can_edit_roles = access.may_change(&person, Change::Membership).is_ok();
     let grants = &person.grants;
-    let member_of = users::tenant_ids_of(&mut c, id).await?;
-    let catalog = Catalog::load(&mut c).await?;
-    let remove_from = match (account, g.access.tenant_scope) {
+    let remove_from = match (account, access.tenant_scope) {
         (Err(Denied::OtherTenants), Some(t)) if can_edit_roles => {
             catalog.tenants.get(&t).map(|tenant| (t.to_string(), tenant.name.clone()))
         }
         _ => None,
     };
-    let login_ids = users::login_ids_of(&mut c, id).await?;
-    // A tenant-scoped viewer sees the invitations into their tenant only.
-    let mut history_rows = invitations::list_for_user(&mut c, id).await?;
-    history_rows.retain(|inv| g.access.tenant_scope.is_none() || inv.tenant_id == g.access.tenant_scope);
     let now = state.clock.now();
-    let mut history = Vec::new();
-    for inv in &history_rows {
-        let invited_by = inv.inviter.as_ref().map(|i| i.label()).unwrap_or_default();
-        history.push(HistoryRow {
+    let history = history_rows
+        .iter()
+        .map(|inv| HistoryRow {
             status: inv.status_at(now).as_str().to_string(),
             created: show_time(inv.created_at),
             sent: inv.sent_at.map(show_time).unwrap_or_else(|| "not sent".into()),
             resent_count: inv.resent_count,
             expires: show_time(inv.expires_at),
             outcome_at: inv.accepted_at.map(show_time).unwrap_or_default(),
-            invited_by,
-        });
-    }
+            invited_by: inv.inviter.as_ref().map(|i| i.label()).unwrap_or_default(),
+        })
+        .collect();
     let latest = history_rows.first();
     let invitable = matches!(user.status, UserStatus::Invited | UserStatus::InviteExpired);
     let invitation_live = invitable && latest.is_some_and(|i| !i.status.is_final());
@@ -139,10 +159,10 @@ async fn detail(
             value: r.name.clone(),
             label: r.name.clone(),
             checked: grants.contains(&(r.name.clone(), None)),
-            enabled: can_edit_roles && g.access.can_grant(&r.name) && g.access.tenant_scope.is_none(),
+            enabled: can_edit_roles && access.may_assign(&r.name, None),
         })
         .collect();
-    let mut tenants: Vec<_> = catalog.tenants.values().filter(|t| g.access.covers(&[t.id])).collect();
+    let mut tenants: Vec<_> = catalog.tenants.values().filter(|t| access.covers(&[t.id])).collect();
     tenants.sort_by(|a, b| a.name.cmp(&b.name));
     let tenant_blocks = tenants
         .into_iter()
@@ -160,7 +180,7 @@ async fn detail(
                     value: format!("{}:{}", t.id, r.name),
                     label: r.name.clone(),
                     checked: grants.contains(&(r.name.clone(), Some(t.id))),
-                    enabled: can_edit_roles && g.access.can_grant(&r.name),
+                    enabled: can_edit_roles && access.may_assign(&r.name, Some(t.id)),
                 })
                 .collect(),
         })
@@ -179,7 +199,7 @@ async fn detail(
     let mut v = v;
     v.attributes.push((String::new(), String::new()));
     Ok(DetailPage {
-        page: g.page.clone(),
+        page: viewer.page.clone(),
         id: id.to_string(),
         login_id: user.login_id.clone(),
         status: user.status.as_str(),
@@ -216,10 +236,6 @@ pub async fn user_page(
     render(StatusCode::OK, &detail(&state, &g, id, None, FormErrors::default(), String::new()).await?)
 }
 
-fn as_viewer(g: Guard<ManageUsers>) -> Guard<ViewPeople> {
-    Guard(g.0, std::marker::PhantomData)
-}
-
 /// What a failed form puts back on the page.
 #[derive(Default)]
 struct Redisplay {
@@ -243,7 +259,6 @@ async fn after(
         }
         Err(e) => {
             let errors = FormErrors::from_service(e, field)?;
-            let g = as_viewer(g);
             render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &detail(state, &g, id, redisplay.profile, errors, redisplay.new_login_id).await?,
@@ -275,28 +290,9 @@ pub async fn save_profile(
     }
     v.attributes =
         keys.into_iter().zip(values).filter(|(k, val)| !(k.trim().is_empty() && val.trim().is_empty())).collect();
-    let mut attrs = Attributes::new();
-    let mut bad = None;
-    for (k, val) in &v.attributes {
-        let k = k.trim();
-        if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-            bad = Some(format!("Attribute names use letters, digits, _ and - (\"{k}\" does not)"));
-        }
-        attrs.insert(k.to_string(), serde_json::Value::String(val.trim().to_string()));
-    }
-    let result = match bad {
-        Some(m) => Err(ServiceError::field("attributes", m)),
-        None => {
-            let input = people::ProfileInput {
-                given_name: v.given_name.clone(),
-                family_name: v.family_name.clone(),
-                display_name: v.display_name.clone(),
-                external_id: v.external_id.clone(),
-                custom_attributes: attrs,
-                primary_login_id: None,
-            };
-            people::update_profile(&state, &g.actor, &g.access, id, input).await
-        }
+    let result = match v.to_command() {
+        Ok(change) => people::update_profile(&state, &g.actor, &g.access, id, change).await,
+        Err(errors) => Err(ServiceError::Invalid(errors.0)),
     };
     after(&state, g, id, result, ("Profile saved.", "given_name"), Redisplay { profile: Some(v), ..Default::default() })
         .await
@@ -308,6 +304,12 @@ pub struct LoginIdForm {
     login_id: String,
 }
 
+/// The login ID a form names, or the field error saying what is wrong.
+fn login_id(raw: &str) -> Result<LoginId, ServiceError> {
+    let mut errors = FormErrors::default();
+    errors.login_id("login_id", raw).ok_or(ServiceError::Invalid(errors.0))
+}
+
 pub async fn add_login_id(
     state: web::Data<AppState>,
     g: Guard<ManageUsers>,
@@ -315,7 +317,10 @@ pub async fn add_login_id(
     form: web::Form<LoginIdForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
-    let result = people::add_login_id(&state, &g.actor, &g.access, id, &form.login_id).await;
+    let result = match login_id(&form.login_id) {
+        Ok(login) => people::add_login_id(&state, &g.actor, &g.access, id, login).await,
+        Err(e) => Err(e),
+    };
     after(
         &state,
         g,
@@ -345,7 +350,10 @@ pub async fn make_primary(
     form: web::Form<LoginIdForm>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
-    let result = people::make_primary(&state, &g.actor, &g.access, id, &form.login_id).await;
+    let result = match login_id(&form.login_id) {
+        Ok(login) => people::make_primary(&state, &g.actor, &g.access, id, login).await,
+        Err(e) => Err(e),
+    };
     after(&state, g, id, result, ("Primary login ID changed.", "login_id"), Redisplay::default()).await
 }
 
@@ -368,7 +376,8 @@ pub async fn save_roles(
             _ => {}
         }
     }
-    let result = people::set_memberships(&state, &g.actor, &g.access, id, want).await;
+    let change = people::MembershipChange::Replace(want);
+    let result = people::set_memberships(&state, &g.actor, &g.access, id, change).await;
     after(&state, g, id, result, ("Roles and tenants saved.", "roles"), Redisplay::default()).await
 }
 

@@ -9,8 +9,7 @@ use uuid::Uuid;
 use super::caller::{ApiCaller, json_response, parse_json};
 use super::problem::ApiError;
 use super::{schema, views};
-use crate::domain::event::Event;
-use crate::service::{accounts, events::emit};
+use crate::service::{accounts, catalog};
 use crate::state::AppState;
 use crate::store::{roles, tenants, tenants::Tenant};
 
@@ -42,8 +41,7 @@ pub async fn create_tenant(
 ) -> Result<HttpResponse, ApiError> {
     let t: TenantIn = parse_json(&body)?;
     let id = accounts::create_tenant(&state, &caller.actor, &t.name, &t.slug).await?;
-    let mut c = state.db.acquire().await?;
-    let tenant = tenants::find(&mut c.conn(), id).await?.ok_or_else(ApiError::not_found)?;
+    let tenant = catalog::tenant(&state, id).await?;
     Ok(json_response(StatusCode::CREATED, &tenant_json(&tenant)))
 }
 
@@ -65,27 +63,13 @@ pub async fn update_tenant(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id: Uuid = id.parse().map_err(|_| ApiError::not_found())?;
-    let id = &id;
     let patch: TenantPatch = parse_json(&body)?;
-    let current = {
-        let mut c = state.db.acquire().await?;
-        tenants::find(&mut c.conn(), *id).await?.ok_or_else(ApiError::not_found)?
+    let change = catalog::UpdateTenant {
+        name: patch.name,
+        disabled: patch.disabled,
+        allowed_domains: patch.allowed_domains.as_deref().map(catalog::domain_list).transpose()?,
     };
-    let domains = match patch.allowed_domains {
-        Some(items) => accounts::domain_list(&items)?,
-        None => current.allowed_domains.clone(),
-    };
-    accounts::update_tenant(
-        &state,
-        &caller.actor,
-        *id,
-        &patch.name.unwrap_or(current.name),
-        patch.disabled.unwrap_or(current.disabled),
-        &domains,
-    )
-    .await?;
-    let mut c = state.db.acquire().await?;
-    let tenant = tenants::find(&mut c.conn(), *id).await?.ok_or_else(ApiError::not_found)?;
+    let tenant = catalog::update_tenant(&state, &caller.actor, id, change).await?;
     Ok(json_response(StatusCode::OK, &tenant_json(&tenant)))
 }
 
@@ -122,8 +106,7 @@ pub async fn create_role(
 ) -> Result<HttpResponse, ApiError> {
     let r: RoleIn = parse_json(&body)?;
     accounts::create_role(&state, &caller.actor, &r.name, &r.description, &r.scope).await?;
-    let mut c = state.db.acquire().await?;
-    let role = roles::find(&mut c.conn(), r.name.trim()).await?.ok_or_else(ApiError::not_found)?;
+    let role = catalog::role(&state, r.name.trim()).await?;
     Ok(json_response(StatusCode::CREATED, &role_json(&role)))
 }
 
@@ -141,22 +124,7 @@ pub async fn update_role(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let patch: RolePatch = parse_json(&body)?;
-    if let Some(description) = patch.description {
-        let mut tx = state.db.begin().await?;
-        if !roles::update_description(&mut tx.conn(), &name, description.trim()).await? {
-            return Err(ApiError::not_found());
-        }
-        emit(
-            &mut tx.conn(),
-            &caller.actor,
-            Event::RoleUpdated { name: name.to_string(), description },
-            state.clock.now(),
-        )
-        .await?;
-        tx.commit().await?;
-    }
-    let mut c = state.db.acquire().await?;
-    let role = roles::find(&mut c.conn(), &name).await?.ok_or_else(ApiError::not_found)?;
+    let role = catalog::update_role(&state, &caller.actor, &name, patch.description).await?;
     Ok(json_response(StatusCode::OK, &role_json(&role)))
 }
 

@@ -11,11 +11,14 @@ use super::caller::{ApiCaller, json_response, optional_param, parse_json};
 use super::cursor::PageRequest;
 use super::problem::ApiError;
 use super::{schema, views};
-use crate::domain::{invitation::InvitationStatus, lifetime};
-use crate::service::{FieldError, accounts::ensure_visible, codes, invitations as service};
+use crate::domain::{
+    attributes::CustomAttributes, invitation::InvitationStatus, language::Language, lifetime, person_name::PersonName,
+    redirect_url::RedirectUrl, template_key::TemplateKey,
+};
+use crate::service::{codes, invitations as service};
 use crate::state::AppState;
-use crate::store::{invitations, invitations::Invitation, invitations::TenantRole};
-use crate::web::admin::invite::InviteValues;
+use crate::store::{invitations, invitations::Grants, invitations::Invitation, invitations::TenantRole};
+use crate::web::forms::FormErrors;
 
 /// The body of "create an invitation" (and each item of a batch).
 #[derive(Deserialize, Default, Clone, utoipa::ToSchema)]
@@ -63,64 +66,48 @@ fn yes() -> bool {
     true
 }
 
-/// The API takes text exactly as documented: no surrounding spaces and
-/// no empty string standing in for "left out" (the console's form is
-/// forgiving; a program can send exactly what it means).
-fn api_exactness(input: &InvitationIn) -> Vec<FieldError> {
-    let exact = |v: &str| !v.is_empty() && v.trim() == v;
-    let mut errors = Vec::new();
-    if input.lang.as_deref().is_some_and(|l| !exact(l)) {
-        errors.push(FieldError::new("lang", "Use en or de"));
-    }
-    if input.redirect_url.as_deref().is_some_and(|u| !exact(u)) {
-        errors.push(FieldError::new("redirect_url", "Enter a full web address starting with https://"));
-    }
-    if input.custom_attributes.keys().any(|k| !exact(k)) {
-        errors.push(FieldError::new("custom_attributes", "Attribute names use letters, digits, _ and - (1 to 60)"));
-    }
-    errors
-}
-
-/// Validate like the console form does, plus the API-only fields.
-pub fn to_request(input: &InvitationIn) -> Result<service::InviteRequest, ApiError> {
-    let values = InviteValues {
-        login_id: input.login_id.clone(),
-        given_name: input.given_name.clone(),
-        family_name: input.family_name.clone(),
-        attributes: input
-            .custom_attributes
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
-            .collect(),
-        roles: input.roles.clone(),
-        tenants: input.tenants.iter().map(Uuid::to_string).collect(),
-        send_now: input.send,
-        lang: input.lang.clone().unwrap_or_default(),
-        redirect_url: input.redirect_url.clone().unwrap_or_default(),
-    };
-    let mut errors = api_exactness(input);
+/// The body as the invite command. The API takes text exactly as
+/// documented: no surrounding spaces and no empty string standing in for
+/// "left out" (the console's form is forgiving; a program can send exactly
+/// what it means). Names are trimmed, as everywhere.
+pub fn to_command(input: &InvitationIn) -> Result<service::Invite, ApiError> {
+    let mut errors = FormErrors::default();
+    let login_id = errors.login_id("login_id", &input.login_id);
+    let given_name = errors.check("given_name", PersonName::parse(&input.given_name)).unwrap_or_default();
+    let family_name = errors.check("family_name", PersonName::parse(&input.family_name)).unwrap_or_default();
+    let attributes = CustomAttributes::from_json(input.custom_attributes.clone());
+    let custom_attributes = errors.check("custom_attributes", attributes).unwrap_or_default();
+    let lang = errors.check("lang", input.lang.as_deref().map(Language::parse).transpose()).flatten();
+    let redirect_url =
+        errors.check("redirect_url", input.redirect_url.as_deref().map(RedirectUrl::parse).transpose()).flatten();
+    let template_key = input.template_key.as_deref().map(TemplateKey::parse).transpose();
+    let template_key = errors.check("template_key", template_key).flatten().unwrap_or_default();
     let expires_in = input
         .expires_in
         .as_ref()
         .map(|v| whole_seconds(v).and_then(lifetime::from_seconds))
         .transpose()
-        .map_err(|message| errors.push(FieldError { field: "expires_in", code: codes::OUT_OF_RANGE, message }))
+        .map_err(|message| errors.push_code("expires_in", codes::OUT_OF_RANGE, message))
         .ok()
         .flatten();
-    match values.to_request() {
-        Ok(mut req) if errors.is_empty() => {
-            // Keep the attributes' JSON types (the form knows only text).
-            req.custom_attributes = input.custom_attributes.clone();
-            req.grants.tenant_roles = input.tenant_roles.clone();
-            req.template_key = input.template_key.clone().unwrap_or_else(|| "invite".into());
-            req.expires_in = expires_in;
-            Ok(req)
-        }
-        Ok(_) => Err(ApiError::invalid(errors)),
-        Err(form) => {
-            errors.extend(form.0);
-            Err(ApiError::invalid(errors))
-        }
+    match login_id {
+        Some(login_id) if !errors.any() => Ok(service::Invite {
+            login_id,
+            given_name,
+            family_name,
+            custom_attributes,
+            grants: Grants {
+                roles: input.roles.clone(),
+                tenants: input.tenants.clone(),
+                tenant_roles: input.tenant_roles.clone(),
+            },
+            send_now: input.send,
+            lang,
+            redirect_url,
+            template_key,
+            expires_in,
+        }),
+        _ => Err(ApiError::invalid(errors.0)),
     }
 }
 
@@ -147,18 +134,13 @@ pub fn invitation_json(i: &Invitation, link: Option<&str>, now: DateTime<Utc>) -
 }
 
 async fn create_one(state: &AppState, caller: &ApiCaller, input: &InvitationIn) -> Result<Value, ApiError> {
-    let req = to_request(input)?;
-    let created = service::create(state, &caller.actor, &caller.access, req).await?;
-    let read = async {
-        let mut c = state.db.acquire().await?;
-        invitations::find(&mut c.conn(), created.invitation_id).await
-    };
-    match read.await {
-        Ok(Some(inv)) => Ok(invitation_json(&inv, created.unsent_link.as_deref(), state.clock.now())),
+    let created = service::create(state, &caller.actor, &caller.access, to_command(input)?).await?;
+    match service::find_visible(state, &caller.access, created.invitation_id).await {
+        Ok(inv) => Ok(invitation_json(&inv, created.unsent_link.as_deref(), state.clock.now())),
         // It was created: say so with what is known, rather than an error
         // that would make the caller think it was not.
-        other => {
-            tracing::warn!(error = ?other.err(), "could not read back a created invitation");
+        Err(e) => {
+            tracing::warn!(error = ?e, "could not read back a created invitation");
             let mut v =
                 json!({ "id": created.invitation_id, "user_id": created.user_id, "expires_at": created.expires_at });
             if let Some(link) = created.unsent_link {
@@ -289,11 +271,7 @@ pub async fn list(
 /// The invitation, if this caller may see it (another tenant's is 404).
 async fn visible(state: &AppState, caller: &ApiCaller, id: &str) -> Result<Invitation, ApiError> {
     let id: Uuid = id.parse().map_err(|_| ApiError::not_found())?;
-    let mut c = state.db.acquire().await?;
-    let inv = invitations::find(&mut c.conn(), id).await?.ok_or_else(ApiError::not_found)?;
-    ensure_visible(&mut c.conn(), &caller.access, inv.user_id).await?;
-    service::ensure_invitation_in_scope(&caller.access, &inv)?;
-    Ok(inv)
+    Ok(service::find_visible(state, &caller.access, id).await?)
 }
 
 pub async fn get(

@@ -11,49 +11,46 @@ use super::caller::{ApiCaller, json_response, optional_param, parse_json};
 use super::cursor::PageRequest;
 use super::problem::ApiError;
 use super::{schema, views};
-use crate::domain::user::UserStatus;
-use crate::service::{accounts, people, tenancy};
+use crate::domain::{attributes::CustomAttributes, external_id::ExternalId, person_name::PersonName, user::UserStatus};
+use crate::service::{accounts, people, people::PersonView, tenancy, visibility};
 use crate::state::AppState;
-use crate::store::{user_list, users};
+use crate::store::user_list;
+use crate::web::forms::FormErrors;
 
 /// The API's view of a user; a tenant-scoped caller sees only their
 /// tenant's memberships and roles.
-async fn user_json(state: &AppState, access: &crate::domain::access::Access, id: Uuid) -> Result<Value, ApiError> {
-    let mut c = state.db.acquire().await?;
-    let u = users::find(&mut c.conn(), id).await?.ok_or_else(ApiError::not_found)?;
-    let login_ids = users::login_ids_of(&mut c.conn(), id).await?;
-    let roles: Vec<views::RoleGrant> = users::role_grants_of(&mut c.conn(), id)
-        .await?
-        .into_iter()
-        .filter(|(_, tenant)| tenant.is_none_or(|t| access.covers(&[t])))
-        .map(|(role, tenant_id)| views::RoleGrant { role, tenant_id })
+fn user_json(view: &PersonView) -> Value {
+    let u = &view.user;
+    let roles: Vec<views::RoleGrant> = view
+        .roles
+        .iter()
+        .map(|(role, tenant_id)| views::RoleGrant { role: role.clone(), tenant_id: *tenant_id })
         .collect();
-    let tenants: Vec<Uuid> =
-        users::tenant_ids_of(&mut c.conn(), id).await?.into_iter().filter(|t| access.covers(&[*t])).collect();
-    Ok(json!(views::User {
+    json!(views::User {
         id: u.id,
-        login_id: u.login_id,
-        login_ids,
-        given_name: u.given_name,
-        family_name: u.family_name,
-        display_name: u.display_name,
-        external_id: u.external_id,
-        custom_attributes: u.custom_attributes,
+        login_id: u.login_id.clone(),
+        login_ids: view.login_ids.clone(),
+        given_name: u.given_name.clone(),
+        family_name: u.family_name.clone(),
+        display_name: u.display_name.clone(),
+        external_id: u.external_id.clone(),
+        custom_attributes: u.custom_attributes.clone(),
         status: u.status.as_str(),
         roles,
-        tenants,
+        tenants: view.tenants.clone(),
         created_at: u.created_at,
         last_login_at: u.last_login_at,
-    }))
+    })
 }
 
-/// The user id, if this caller may see the user (another tenant's is 404).
-async fn visible(state: &AppState, caller: &ApiCaller, id: &str) -> Result<Uuid, ApiError> {
-    let id: Uuid = id.parse().map_err(|_| ApiError::not_found())?;
-    let mut c = state.db.acquire().await?;
-    users::find(&mut c.conn(), id).await?.ok_or_else(ApiError::not_found)?;
-    accounts::ensure_visible(&mut c.conn(), &caller.access, id).await?;
-    Ok(id)
+/// The user as a change this caller just made left them.
+async fn current(state: &AppState, caller: &ApiCaller, id: Uuid) -> Result<HttpResponse, ApiError> {
+    Ok(json_response(StatusCode::OK, &user_json(&people::view_after_change(state, &caller.access, id).await?)))
+}
+
+/// A user id from the path; anything else names no user.
+fn user_id(raw: &str) -> Result<Uuid, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found())
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -80,16 +77,27 @@ pub struct UserIn {
 
 pub async fn create(state: web::Data<AppState>, caller: ApiCaller, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let u: UserIn = parse_json(&body)?;
-    let person = people::NewPerson {
-        login_id: u.login_id,
-        given_name: u.given_name,
-        family_name: u.family_name,
-        display_name: u.display_name,
-        external_id: u.external_id,
-        custom_attributes: u.custom_attributes,
-    };
-    let id = people::create_user(&state, &caller.actor, &caller.access, person).await?;
-    Ok(json_response(StatusCode::CREATED, &user_json(&state, &caller.access, id).await?))
+    let id = people::create_user(&state, &caller.actor, &caller.access, new_person(u)?).await?;
+    let view = people::view_after_change(&state, &caller.access, id).await?;
+    Ok(json_response(StatusCode::CREATED, &user_json(&view)))
+}
+
+/// The body as the command to add someone.
+fn new_person(u: UserIn) -> Result<people::NewPerson, ApiError> {
+    let mut errors = FormErrors::default();
+    let login_id = errors.login_id("login_id", &u.login_id);
+    let mut name = |field, raw: &str| errors.check(field, PersonName::parse(raw)).unwrap_or_default();
+    let (given_name, family_name, display_name) =
+        (name("given_name", &u.given_name), name("family_name", &u.family_name), name("display_name", &u.display_name));
+    let external_id = errors.check("external_id", ExternalId::parse(&u.external_id)).flatten();
+    let attributes = CustomAttributes::from_json(u.custom_attributes);
+    let custom_attributes = errors.check("custom_attributes", attributes).unwrap_or_default();
+    match login_id {
+        Some(login_id) if !errors.any() => {
+            Ok(people::NewPerson { login_id, given_name, family_name, display_name, external_id, custom_attributes })
+        }
+        _ => Err(ApiError::invalid(errors.0)),
+    }
 }
 
 pub async fn get(
@@ -97,8 +105,8 @@ pub async fn get(
     caller: ApiCaller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = visible(&state, &caller, &id).await?;
-    Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
+    let view = people::view(&state, &caller.access, user_id(&id)?).await?;
+    Ok(json_response(StatusCode::OK, &user_json(&view)))
 }
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -170,39 +178,38 @@ pub struct UserPatch {
     custom_attributes: Option<serde_json::Map<String, Value>>,
 }
 
+/// Change what the body names; what it leaves out stays. Read and written
+/// in one transaction, so two changes at once both count.
 pub async fn update(
     state: web::Data<AppState>,
     caller: ApiCaller,
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = visible(&state, &caller, &id).await?;
+    let id = user_id(&id)?;
+    // Another tenant's person is "not found" before the body is looked at.
+    visibility::check_visible(&state, &caller.access, id).await?;
     let patch: UserPatch = parse_json(&body)?;
-    let current = {
-        let mut c = state.db.acquire().await?;
-        users::find(&mut c.conn(), id).await?.ok_or_else(ApiError::not_found)?
+    people::update_profile(&state, &caller.actor, &caller.access, id, profile_change(patch)?).await?;
+    current(&state, &caller, id).await
+}
+
+/// The body as the profile change: each field given is checked, each left
+/// out (or null) stays as it is.
+fn profile_change(patch: UserPatch) -> Result<people::UpdateProfile, ApiError> {
+    let mut errors = FormErrors::default();
+    let mut name = |field, raw: Option<String>| raw.and_then(|raw| errors.check(field, PersonName::parse(&raw)));
+    let change = people::UpdateProfile {
+        given_name: name("given_name", patch.given_name),
+        family_name: name("family_name", patch.family_name),
+        display_name: name("display_name", patch.display_name),
+        external_id: patch.external_id.and_then(|raw| errors.check("external_id", ExternalId::parse(&raw))),
+        custom_attributes: patch
+            .custom_attributes
+            .and_then(|map| errors.check("custom_attributes", CustomAttributes::from_json(map))),
+        primary_login_id: patch.login_id.and_then(|raw| errors.login_id("login_id", &raw)),
     };
-    let only_primary = patch.login_id.is_some()
-        && patch.given_name.is_none()
-        && patch.family_name.is_none()
-        && patch.display_name.is_none()
-        && patch.external_id.is_none()
-        && patch.custom_attributes.is_none();
-    if let (true, Some(primary)) = (only_primary, &patch.login_id) {
-        people::make_primary(&state, &caller.actor, &caller.access, id, primary).await?;
-    } else {
-        // One change: the profile and the primary login ID, or neither.
-        let input = people::ProfileInput {
-            given_name: patch.given_name.unwrap_or(current.given_name),
-            family_name: patch.family_name.unwrap_or(current.family_name),
-            display_name: patch.display_name.unwrap_or(current.display_name),
-            external_id: patch.external_id.unwrap_or(current.external_id.unwrap_or_default()),
-            custom_attributes: patch.custom_attributes.unwrap_or(current.custom_attributes),
-            primary_login_id: patch.login_id,
-        };
-        people::update_profile(&state, &caller.actor, &caller.access, id, input).await?;
-    }
-    Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
+    if errors.any() { Err(ApiError::invalid(errors.0)) } else { Ok(change) }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -218,10 +225,15 @@ pub async fn add_login_id(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = visible(&state, &caller, &id).await?;
+    let id = user_id(&id)?;
+    visibility::check_visible(&state, &caller.access, id).await?;
     let input: LoginIdIn = parse_json(&body)?;
-    people::add_login_id(&state, &caller.actor, &caller.access, id, &input.login_id).await?;
-    Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
+    let mut errors = FormErrors::default();
+    let Some(login_id) = errors.login_id("login_id", &input.login_id) else {
+        return Err(ApiError::invalid(errors.0));
+    };
+    people::add_login_id(&state, &caller.actor, &caller.access, id, login_id).await?;
+    current(&state, &caller, id).await
 }
 
 pub async fn remove_login_id(
@@ -230,9 +242,9 @@ pub async fn remove_login_id(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, login_id) = path.into_inner();
-    let id = visible(&state, &caller, &id).await?;
+    let id = user_id(&id)?;
     people::remove_login_id(&state, &caller.actor, &caller.access, id, &login_id).await?;
-    Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
+    current(&state, &caller, id).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -249,12 +261,12 @@ pub async fn set_roles(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = visible(&state, &caller, &id).await?;
+    let id = user_id(&id)?;
+    visibility::check_visible(&state, &caller.access, id).await?;
     let input: RolesIn = parse_json(&body)?;
-    let mut m = people::memberships_of(&state, id).await?;
-    m.roles = input.roles;
-    people::set_memberships(&state, &caller.actor, &caller.access, id, m).await?;
-    Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
+    let change = people::MembershipChange::ProjectRoles(input.roles);
+    people::set_memberships(&state, &caller.actor, &caller.access, id, change).await?;
+    current(&state, &caller, id).await
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -274,16 +286,12 @@ pub async fn add_tenant(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let id = visible(&state, &caller, &id).await?;
+    let id = user_id(&id)?;
+    visibility::check_visible(&state, &caller.access, id).await?;
     let input: TenantIn = parse_json(&body)?;
-    let mut m = people::memberships_of(&state, id).await?;
-    if !m.tenants.contains(&input.tenant_id) {
-        m.tenants.push(input.tenant_id);
-    }
-    m.tenant_roles.retain(|(t, _)| *t != input.tenant_id);
-    m.tenant_roles.extend(input.roles.into_iter().map(|r| (input.tenant_id, r)));
-    people::set_memberships(&state, &caller.actor, &caller.access, id, m).await?;
-    Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
+    let change = people::MembershipChange::JoinTenant { tenant: input.tenant_id, roles: input.roles };
+    people::set_memberships(&state, &caller.actor, &caller.access, id, change).await?;
+    current(&state, &caller, id).await
 }
 
 pub async fn remove_tenant(
@@ -293,15 +301,15 @@ pub async fn remove_tenant(
 ) -> Result<HttpResponse, ApiError> {
     let (id, tenant) = path.into_inner();
     let tenant: Uuid = tenant.parse().map_err(|_| ApiError::not_found())?;
-    let id = visible(&state, &caller, &id).await?;
+    let id = user_id(&id)?;
     tenancy::remove_from_tenant(&state, &caller.actor, &caller.access, id, tenant).await?;
-    Ok(json_response(StatusCode::OK, &user_json(&state, &caller.access, id).await?))
+    current(&state, &caller, id).await
 }
 
 async fn set_active(state: &AppState, caller: &ApiCaller, id: &str, active: bool) -> Result<HttpResponse, ApiError> {
-    let id = visible(state, caller, id).await?;
+    let id = user_id(id)?;
     accounts::set_active(state, &caller.actor, &caller.access, id, active).await?;
-    Ok(json_response(StatusCode::OK, &user_json(state, &caller.access, id).await?))
+    current(state, caller, id).await
 }
 
 pub async fn activate(
@@ -325,7 +333,7 @@ pub async fn delete(
     caller: ApiCaller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = visible(&state, &caller, &id).await?;
+    let id = user_id(&id)?;
     people::delete_user(&state, &caller.actor, &caller.access, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -335,7 +343,7 @@ pub async fn log_out(
     caller: ApiCaller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = visible(&state, &caller, &id).await?;
+    let id = user_id(&id)?;
     let n = people::log_out_everywhere(&state, &caller.actor, &caller.access, id).await?;
     Ok(json_response(StatusCode::OK, &json!({ "sessions_ended": n })))
 }
