@@ -1,6 +1,6 @@
-//! Invitations and their links. A link row holds only the SHA-256 of its
-//! token; `state` is `live`, `superseded` (a newer link was issued) or
-//! `used` (accepted or declined with it).
+//! Invitations: writing them, finding one, moving their status, counting
+//! what an inviter made. Their links live in `invitation_links` and the
+//! lists in `invitation_list`; both are re-exported here.
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -11,6 +11,12 @@ use super::Conn;
 pub use crate::domain::grants::{Grants, TenantRole};
 use crate::domain::invitation::InvitationStatus;
 use crate::on_conn;
+
+// The lists live in their own module; their names stay reachable here.
+pub use super::invitation_links::{
+    Link, LinkState, NewLink, find_by_token_hash, insert_link, insert_links, supersede_links_of_user, use_link,
+};
+pub use super::invitation_list::{ApiQuery, InvitationQuery, ListedInvitation, list, list_keyset};
 
 #[derive(Clone, Debug)]
 pub struct Invitation {
@@ -71,7 +77,7 @@ impl Invitation {
 }
 
 #[derive(sqlx::FromRow)]
-struct Row {
+pub(super) struct Row {
     id: Uuid,
     user_id: Uuid,
     tenant_id: Option<Uuid>,
@@ -95,7 +101,7 @@ struct Row {
 }
 
 impl Row {
-    fn into_domain(self) -> anyhow::Result<Invitation> {
+    pub(super) fn into_domain(self) -> anyhow::Result<Invitation> {
         Ok(Invitation {
             status: InvitationStatus::parse(&self.status)
                 .with_context(|| format!("unknown invitation status {}", self.status))?,
@@ -125,7 +131,8 @@ impl Row {
     }
 }
 
-const COLUMNS: &str = "id, user_id, tenant_id, status, login_id, channel, template_key, lang, redirect_url, grants,
+pub(super) const COLUMNS: &str =
+    "id, user_id, tenant_id, status, login_id, channel, template_key, lang, redirect_url, grants,
     invited_by, created_at, expires_at, sent_at, resent_at, resent_count, accepted_at, invited_by_api_key,
     (SELECT x.primary_login_id FROM users x WHERE x.id = invitations.invited_by) AS inviter_login,
     (SELECT k.name FROM api_keys k WHERE k.id = invitations.invited_by_api_key) AS inviter_key_name";
@@ -341,218 +348,3 @@ pub async fn nth_made_since(
 }
 
 // ---- links ----
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LinkState {
-    Live,
-    Superseded,
-    Used,
-}
-
-#[derive(Clone, Debug)]
-pub struct Link {
-    pub state: LinkState,
-    pub expires_at: DateTime<Utc>,
-}
-
-/// A new live link: the token's hash, its invitation, when it stops working.
-pub struct NewLink {
-    pub token_hash: String,
-    pub invitation_id: Uuid,
-    pub expires_at: DateTime<Utc>,
-}
-
-pub async fn insert_link(
-    c: &mut Conn<'_>,
-    token_hash: &str,
-    invitation_id: Uuid,
-    now: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    insert_links(c, &[NewLink { token_hash: token_hash.to_string(), invitation_id, expires_at }], now).await
-}
-
-pub async fn insert_links(c: &mut Conn<'_>, links: &[NewLink], now: DateTime<Utc>) -> anyhow::Result<()> {
-    for chunk in links.chunks(1000) {
-        let sql = format!(
-            "INSERT INTO invitation_links (token_hash, invitation_id, state, created_at, expires_at) VALUES {}",
-            super::values_placeholders(c, chunk.len(), 5)
-        );
-        on_conn!(c, c => {
-            let mut q = super::batch_statement(&sql);
-            for l in chunk {
-                q = q.bind(&l.token_hash).bind(l.invitation_id).bind("live").bind(now).bind(l.expires_at);
-            }
-            q.execute(c).await.map(|r| r.rows_affected())
-        })
-        .context("inserting invitation links")?;
-    }
-    Ok(())
-}
-
-/// Kill every live link of every invitation of a user.
-pub async fn supersede_links_of_user(c: &mut Conn<'_>, user_id: Uuid) -> anyhow::Result<()> {
-    let sql = "UPDATE invitation_links SET state = 'superseded'
-               WHERE state = 'live' AND invitation_id IN (SELECT id FROM invitations WHERE user_id = $1)";
-    on_conn!(c, c => sqlx::query(sql).bind(user_id).execute(c).await.map(|r| r.rows_affected()))
-        .context("superseding links")?;
-    Ok(())
-}
-
-/// Consume a live link; false when it was no longer live (a concurrent
-/// request used it first), which keeps tokens single-use.
-pub async fn use_link(c: &mut Conn<'_>, token_hash: &str) -> anyhow::Result<bool> {
-    let sql = "UPDATE invitation_links SET state = 'used' WHERE token_hash = $1 AND state = 'live'";
-    let n = on_conn!(c, c => sqlx::query(sql).bind(token_hash).execute(c).await.map(|r| r.rows_affected()))
-        .context("using link")?;
-    Ok(n == 1)
-}
-
-#[derive(sqlx::FromRow)]
-struct LinkRow {
-    state: String,
-    link_expires_at: DateTime<Utc>,
-    invitation_id: Uuid,
-}
-
-/// The link with this token hash and its invitation.
-#[tracing::instrument(skip_all)]
-pub async fn find_by_token_hash(c: &mut Conn<'_>, token_hash: &str) -> anyhow::Result<Option<(Link, Invitation)>> {
-    let sql = "SELECT state, expires_at AS link_expires_at, invitation_id FROM invitation_links WHERE token_hash = $1";
-    let row: Option<LinkRow> =
-        on_conn!(c, c => sqlx::query_as(sql).bind(token_hash).fetch_optional(c).await).context("finding link")?;
-    let Some(row) = row else { return Ok(None) };
-    let state = match row.state.as_str() {
-        "live" => LinkState::Live,
-        "superseded" => LinkState::Superseded,
-        _ => LinkState::Used,
-    };
-    let invitation = find(c, row.invitation_id).await?.context("link without invitation")?;
-    Ok(Some((Link { state, expires_at: row.link_expires_at }, invitation)))
-}
-
-/// One row of the invitations page.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct ListedInvitation {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub login_id: String,
-    pub status: String,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub sent_at: Option<DateTime<Utc>>,
-    pub resent_count: i64,
-    pub invited_by_login: Option<String>,
-    pub tenant_name: Option<String>,
-    pub tenant_id: Option<Uuid>,
-    pub user_status: Option<String>,
-}
-
-pub struct InvitationQuery {
-    /// `pending` and `expired` are judged by the clock, as everywhere.
-    pub status: Option<InvitationStatus>,
-    pub search: Option<String>,
-    pub scope: Option<Uuid>,
-    pub now: DateTime<Utc>,
-    pub offset: i64,
-    pub limit: i64,
-}
-
-/// Invitations newest first, with the total that matches.
-pub async fn list(c: &mut Conn<'_>, q: &InvitationQuery) -> anyhow::Result<(Vec<ListedInvitation>, i64)> {
-    let filter = "WHERE ($1 IS NULL
-            OR ($1 = 'pending' AND i.status = 'pending' AND i.expires_at > $2)
-            OR ($1 = 'expired' AND (i.status = 'expired' OR (i.status = 'pending' AND i.expires_at <= $2)))
-            OR ($1 NOT IN ('pending', 'expired') AND i.status = $1))
-        AND ($3 IS NULL OR i.login_id LIKE $3 ESCAPE '\\')
-        AND ($4 IS NULL OR i.tenant_id = $4)";
-    let pattern = q.search.as_deref().map(super::user_list::like_pattern);
-    let status = q.status.map(InvitationStatus::as_str);
-    let count_sql = format!("SELECT COUNT(*) FROM invitations i {filter}");
-    let total: i64 = on_conn!(c, c => sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
-        .bind(status).bind(q.now).bind(pattern.as_deref()).bind(q.scope)
-        .fetch_one(c).await)
-    .context("counting invitations")?;
-    let sql = format!(
-        "SELECT i.id, i.user_id, i.login_id, i.status, i.created_at, i.expires_at, i.sent_at, i.resent_count,
-            COALESCE((SELECT x.primary_login_id FROM users x WHERE x.id = i.invited_by),
-                (SELECT 'API key: ' || k.name FROM api_keys k WHERE k.id = i.invited_by_api_key)) AS invited_by_login,
-            (SELECT t.name FROM tenants t WHERE t.id = i.tenant_id) AS tenant_name, i.tenant_id,
-            (SELECT u.status FROM users u WHERE u.id = i.user_id) AS user_status
-         FROM invitations i {filter} ORDER BY i.created_at DESC, i.id LIMIT $5 OFFSET $6"
-    );
-    let rows = on_conn!(c, c => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(status).bind(q.now).bind(pattern.as_deref()).bind(q.scope).bind(q.limit).bind(q.offset)
-        .fetch_all(c).await)
-    .context("listing invitations")?;
-    Ok((rows, total))
-}
-
-/// What the API filters invitations on; `after` is the keyset cursor
-/// (created_at, id) of the last row of the previous page.
-#[derive(Clone, Debug, Default)]
-pub struct ApiQuery {
-    pub status: Option<InvitationStatus>,
-    pub tenant: Option<Uuid>,
-    pub login_id: Option<String>,
-    pub created_after: Option<DateTime<Utc>>,
-    pub created_before: Option<DateTime<Utc>>,
-    pub scope: Option<Uuid>,
-    pub after: Option<(DateTime<Utc>, Uuid)>,
-    pub now: Option<DateTime<Utc>>,
-    pub limit: i64,
-}
-
-/// Invitations newest first, a page at a time by keyset.
-pub async fn list_keyset(c: &mut Conn<'_>, q: &ApiQuery) -> anyhow::Result<Vec<Invitation>> {
-    use super::Arg;
-    let mut clauses: Vec<String> = Vec::new();
-    let mut args: Vec<Arg> = Vec::new();
-    let mut add = |clause: &str, values: Vec<Arg>| {
-        let mut clause = clause.to_string();
-        for v in values {
-            args.push(v);
-            clause = clause.replacen('?', &format!("${}", args.len()), 1);
-        }
-        clauses.push(clause);
-    };
-    let now = q.now.unwrap_or_else(Utc::now);
-    match q.status {
-        Some(InvitationStatus::Pending) => add("status = 'pending' AND expires_at > ?", vec![Arg::Time(now)]),
-        Some(InvitationStatus::Expired) => {
-            add("(status = 'expired' OR (status = 'pending' AND expires_at <= ?))", vec![Arg::Time(now)])
-        }
-        Some(s) => add("status = ?", vec![Arg::Text(s.as_str().into())]),
-        None => {}
-    }
-    if let Some(t) = q.tenant {
-        add("tenant_id = ?", vec![Arg::Id(t)]);
-    }
-    if let Some(t) = q.scope {
-        add("tenant_id = ?", vec![Arg::Id(t)]);
-    }
-    if let Some(l) = &q.login_id {
-        add("login_id = ?", vec![Arg::Text(l.clone())]);
-    }
-    if let Some(t) = q.created_after {
-        add("created_at >= ?", vec![Arg::Time(t)]);
-    }
-    if let Some(t) = q.created_before {
-        add("created_at < ?", vec![Arg::Time(t)]);
-    }
-    if let Some(cursor) = q.after {
-        let clause = super::db::keyset_after("", cursor, |arg| {
-            args.push(arg);
-            format!("${}", args.len())
-        });
-        clauses.push(clause);
-    }
-    let filter = if clauses.is_empty() { String::new() } else { format!("WHERE {}", clauses.join(" AND ")) };
-    args.push(Arg::Int(q.limit));
-    let sql =
-        format!("SELECT {COLUMNS} FROM invitations {filter} ORDER BY created_at DESC, id DESC LIMIT ${}", args.len());
-    let rows: Vec<Row> =
-        on_conn!(c, c => crate::bind_all!(sqlx::query_as(sqlx::AssertSqlSafe(sql)), &args).fetch_all(c).await)
-            .context("listing invitations")?;
-    rows.into_iter().map(Row::into_domain).collect()
-}

@@ -28,7 +28,13 @@ pub async fn list_tenants(state: web::Data<AppState>, caller: ApiCaller) -> Resu
 #[serde(deny_unknown_fields)]
 pub struct TenantIn {
     // More than spaces (names are stored trimmed).
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    // Something besides whitespace as Rust's `trim` sees it (Unicode
+    // White_Space; `\S` would let U+0085 through).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     name: String,
     #[schema(pattern = "^[a-z0-9-]{1,50}$")]
     slug: String,
@@ -49,7 +55,11 @@ pub async fn create_tenant(
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TenantPatch {
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     name: Option<String>,
     disabled: Option<bool>,
     #[schema(schema_with = schema::allowed_domains)]

@@ -27,10 +27,10 @@ pub struct InvitationIn {
     #[schema(schema_with = schema::login_id)]
     pub login_id: String,
     #[serde(default)]
-    #[schema(max_length = 100)]
+    #[schema(schema_with = schema::profile_text)]
     pub given_name: String,
     #[serde(default)]
-    #[schema(max_length = 100)]
+    #[schema(schema_with = schema::profile_text)]
     pub family_name: String,
     #[serde(default)]
     #[schema(schema_with = schema::custom_attributes)]

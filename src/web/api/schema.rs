@@ -75,11 +75,44 @@ pub fn role_names() -> Schema {
     ArrayBuilder::new().items(role_name()).into()
 }
 
-/// Custom attributes: names of letters, digits, `_` and `-` (1 to 60).
+/// Custom attributes: names of letters, digits, `_` and `-` (1 to 60), as
+/// [`crate::domain::attributes::AttributeKey`] takes them.
 pub fn custom_attributes() -> Object {
+    attributes_rule(Type::Object.into())
+}
+
+/// Custom attributes to set (left out or null: unchanged).
+pub fn optional_custom_attributes() -> Object {
+    attributes_rule(SchemaType::from_iter([Type::Object, Type::Null]))
+}
+
+fn attributes_rule(types: SchemaType) -> Object {
     ObjectBuilder::new()
-        .schema_type(Type::Object)
+        .schema_type(types)
         .property_names(Some(ObjectBuilder::new().schema_type(Type::String).pattern(Some("^[A-Za-z0-9_-]{1,60}$"))))
+        .build()
+}
+
+/// Names and external IDs as [`crate::domain::text::single_line`] keeps
+/// them: no control characters between the spaces around them (which are
+/// trimmed), at most [`crate::domain::person_name::MAX_CHARS`] characters.
+const PROFILE_TEXT: &str = r"^\s*[^\u0000-\u001f\u007f-\u009f]*\s*$";
+
+/// A name or external ID.
+pub fn profile_text() -> Object {
+    profile_rule(Type::String.into())
+}
+
+/// A name or external ID to set (left out or null: unchanged).
+pub fn optional_profile_text() -> Object {
+    profile_rule(string_or_null())
+}
+
+fn profile_rule(types: SchemaType) -> Object {
+    ObjectBuilder::new()
+        .schema_type(types)
+        .max_length(Some(crate::domain::person_name::MAX_CHARS))
+        .pattern(Some(PROFILE_TEXT))
         .build()
 }
 

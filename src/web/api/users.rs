@@ -59,19 +59,19 @@ pub struct UserIn {
     #[schema(schema_with = schema::login_id)]
     login_id: String,
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(schema_with = schema::profile_text)]
     given_name: String,
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(schema_with = schema::profile_text)]
     family_name: String,
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(schema_with = schema::profile_text)]
     display_name: String,
     #[serde(default)]
-    #[schema(max_length = 200)]
+    #[schema(schema_with = schema::profile_text)]
     external_id: String,
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(schema_with = schema::custom_attributes)]
     custom_attributes: serde_json::Map<String, Value>,
 }
 
@@ -166,15 +166,15 @@ pub struct UserPatch {
     /// The primary login ID: one of the user's login IDs.
     #[schema(schema_with = schema::primary_login_id)]
     login_id: Option<String>,
-    #[schema(max_length = 200)]
+    #[schema(schema_with = schema::optional_profile_text)]
     given_name: Option<String>,
-    #[schema(max_length = 200)]
+    #[schema(schema_with = schema::optional_profile_text)]
     family_name: Option<String>,
-    #[schema(max_length = 200)]
+    #[schema(schema_with = schema::optional_profile_text)]
     display_name: Option<String>,
-    #[schema(max_length = 200)]
+    #[schema(schema_with = schema::optional_profile_text)]
     external_id: Option<String>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(schema_with = schema::optional_custom_attributes)]
     custom_attributes: Option<serde_json::Map<String, Value>>,
 }
 
