@@ -43,21 +43,33 @@ pub struct Options {
 /// A database URL for one test: a SQLite file, or a fresh PostgreSQL
 /// database when `USHER_TEST_POSTGRES` is set (e.g.
 /// `postgres://postgres@127.0.0.1:5432/postgres`).
-async fn fresh_database(dir: &tempfile::TempDir) -> String {
-    match std::env::var("USHER_TEST_POSTGRES") {
-        Ok(server) if !server.is_empty() => {
-            let name = format!("usher_test_{}", uuid::Uuid::new_v4().simple());
-            let mut conn =
-                sqlx::PgConnection::connect(&server).await.expect("USHER_TEST_POSTGRES must reach PostgreSQL");
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-                .execute(&mut conn)
-                .await
-                .expect("create test database");
-            let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
-            format!("{base}/{name}")
-        }
-        _ => format!("sqlite://{}", dir.path().join("usher.db").display()),
+pub async fn fresh_database(dir: &tempfile::TempDir) -> String {
+    match postgres_server() {
+        Some(server) => fresh_postgres_database(&server).await,
+        None => sqlite_database(dir),
     }
+}
+
+/// The PostgreSQL server named by `USHER_TEST_POSTGRES`, if any.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("USHER_TEST_POSTGRES").ok().filter(|s| !s.is_empty())
+}
+
+/// A SQLite file in `dir` (created when first opened).
+pub fn sqlite_database(dir: &tempfile::TempDir) -> String {
+    format!("sqlite://{}", dir.path().join("usher.db").display())
+}
+
+/// A new, empty database on the PostgreSQL `server`; its URL.
+pub async fn fresh_postgres_database(server: &str) -> String {
+    let name = format!("usher_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(server).await.expect("USHER_TEST_POSTGRES must reach PostgreSQL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create test database");
+    let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(server);
+    format!("{base}/{name}")
 }
 
 pub async fn spawn_app() -> TestApp {

@@ -25,5 +25,6 @@ mod outbox;
 mod routes;
 mod setup_and_login;
 mod smtp_sink;
+mod store_suite;
 mod webhook_sink;
 mod webhooks;
