@@ -105,8 +105,10 @@ async fn resend_kills_the_old_link_restarts_expiry_and_counts() {
     app.post_form("/admin/settings", &settings(7, "days", 7, "days", "0")).await;
     app.invite("re@example.com", &[]).await;
     let first = invite_link(&app.smtp.wait_for("re@example.com").await);
-    // Pretend the invitation is nearly over, then resend.
-    app.exec("UPDATE invitations SET expires_at = created_at WHERE login_id = $1", "re@example.com").await;
+    // A week and a second later the invitation has run out (the admin signs
+    // in again), then resend.
+    app.clock.advance(chrono::TimeDelta::days(7) + chrono::TimeDelta::seconds(1));
+    assert_eq!(app.login("admin@example.com").await.status(), 303);
     assert_eq!(app.invitation_status("re@example.com").await, "pending");
     let page = app.get_html("/admin/users").await;
     let resend = action(&page, "/resend");

@@ -1,6 +1,8 @@
 //! The invitee's side: the prefilled page, registering, declining, dead
 //! links and the clock.
 
+use chrono::TimeDelta;
+
 use super::helpers::{PASSWORD, TestApp, input_value, invite_link, spawn_app, spawn_client};
 use super::invitations::settings;
 
@@ -118,7 +120,8 @@ async fn an_invitation_past_its_expiry_is_dead_even_before_the_sweeper_runs() {
     let app = spawn_app().await;
     let link = invited(&app, "late@example.com", &[]).await;
     app.post_form("/admin/settings", &settings(7, "days", 7, "days", "0")).await;
-    app.exec("UPDATE invitations SET expires_at = created_at WHERE login_id = $1", "late@example.com").await;
+    // A week and a second later (the invitation lives 7 days).
+    app.clock.advance(TimeDelta::days(7) + TimeDelta::seconds(1));
     let r = app.get(&link).await;
     assert_eq!(r.status(), 410);
     assert!(r.text().await.unwrap().contains("This invitation has expired"));
@@ -129,7 +132,9 @@ async fn an_invitation_past_its_expiry_is_dead_even_before_the_sweeper_runs() {
     usher::jobs::sweeper::pass(&app.state).await.unwrap();
     assert_eq!(app.invitation_status("late@example.com").await, "expired");
     assert_eq!(app.user_status("late@example.com").await, "invite_expired");
-    // Re-invite after expiry just works: resend brings it back.
+    // Re-invite after expiry just works: resend brings it back (the admin
+    // signs in again: a week has passed).
+    assert_eq!(app.login("admin@example.com").await.status(), 303);
     let users = app.get_html("/admin/users?status=invite_expired").await;
     assert!(users.contains("late@example.com"));
     app.post_form(&super::invitations::action(&users, "/resend"), &[]).await;
@@ -141,12 +146,13 @@ async fn an_invitation_past_its_expiry_is_dead_even_before_the_sweeper_runs() {
 #[tokio::test]
 async fn when_only_the_link_ran_out_the_invitee_can_ask_for_a_fresh_one() {
     let app = spawn_app().await;
-    let link = invited(&app, "slow@example.com", &[]).await;
-    app.exec(
-        "UPDATE invitation_links SET expires_at = created_at WHERE invitation_id IN (SELECT id FROM invitations WHERE login_id = $1)",
-        "slow@example.com",
-    )
-    .await;
+    app.signed_in_admin().await;
+    // Links that live a day, in an invitation that lives 30: the link runs
+    // out first.
+    assert_eq!(app.post_form("/admin/settings", &settings(30, "days", 1, "days", "0")).await.status(), 303);
+    assert_eq!(app.invite("slow@example.com", &[]).await.status(), 303);
+    let link = invite_link(&app.smtp.wait_for("slow@example.com").await);
+    app.clock.advance(TimeDelta::days(1) + TimeDelta::seconds(1));
     let r = app.get(&link).await;
     assert_eq!(r.status(), 410);
     let html = r.text().await.unwrap();

@@ -170,11 +170,16 @@ async fn resend_all_expired_says_how_many_then_resends_them() {
     let app = spawn_app().await;
     app.signed_in_admin().await;
     app.post_form("/admin/settings", &settings(7, "days", 7, "days", "0")).await;
-    for who in ["old1@x.io", "old2@x.io", "fresh@x.io"] {
+    // Two invitations from a week ago, one from three days ago (the admin
+    // signs in again as days pass).
+    for (who, days_later) in [("old1@x.io", 0), ("old2@x.io", 0), ("fresh@x.io", 4)] {
+        app.clock.advance(chrono::TimeDelta::days(days_later));
+        assert_eq!(app.login("admin@example.com").await.status(), 303);
         invited(&app, who, &[]).await;
         app.smtp.wait_for(who).await;
     }
-    app.exec("UPDATE invitations SET expires_at = created_at WHERE login_id LIKE $1", "old%").await;
+    app.clock.advance(chrono::TimeDelta::days(3) + chrono::TimeDelta::seconds(1));
+    assert_eq!(app.login("admin@example.com").await.status(), 303);
     let page = app.get_html("/admin/users/resend-expired").await;
     assert!(page.contains("<strong>2</strong> invitations have expired"));
     let confirmed = input_value(&page, "invitation_ids").expect("the confirmed invitations");
