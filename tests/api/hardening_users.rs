@@ -5,6 +5,8 @@
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 
+use usher::clock::Clock;
+
 use super::helpers::{TestApp, input_value, spawn_app, verdict};
 use super::invitations::settings;
 use super::webhook_sink::WebhookSink;
@@ -66,7 +68,6 @@ fn shown_minute(t: DateTime<Utc>) -> String {
     up.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-const EXPIRE: &str = "UPDATE invitations SET expires_at = created_at WHERE login_id = $1";
 const OUTBOX_FOR: &str = "SELECT COUNT(*) FROM outbox WHERE recipient = $1";
 const RESENT: &str = "SELECT COUNT(*) FROM invitations WHERE login_id = $1 AND resent_count > 0";
 
@@ -82,11 +83,15 @@ async fn admin_without_cooldown() -> TestApp {
 #[tokio::test]
 async fn resend_all_expired_resends_exactly_the_people_listed_on_the_confirm_page() {
     let app = admin_without_cooldown().await;
-    for who in ["a@x.io", "b@x.io", "late@x.io"] {
+    for who in ["a@x.io", "b@x.io"] {
         assert_eq!(app.invite(who, &[]).await.status(), 303);
     }
-    app.exec(EXPIRE, "a@x.io").await;
-    app.exec(EXPIRE, "b@x.io").await;
+    // An hour later "late" is invited; a week after the first two, theirs
+    // have run out and late's has an hour left.
+    app.clock.advance(Duration::hours(1));
+    assert_eq!(app.invite("late@x.io", &[]).await.status(), 303);
+    app.clock.advance(Duration::days(7) - Duration::hours(1) + Duration::seconds(1));
+    assert_eq!(app.login("admin@example.com").await.status(), 303);
     let confirm = app.get_html("/admin/users/resend-expired").await;
     assert!(confirm.contains("Resend 2 invitations"), "{confirm}");
     assert!(confirm.contains("Who will get a new invitation"));
@@ -94,7 +99,7 @@ async fn resend_all_expired_resends_exactly_the_people_listed_on_the_confirm_pag
     assert!(confirm.contains("data-login-id=\"b@x.io\""));
     assert!(!confirm.contains("data-login-id=\"late@x.io\""));
     // Another invitation expires while the person reads the page.
-    app.exec(EXPIRE, "late@x.io").await;
+    app.clock.advance(Duration::hours(1));
     let result = submit(&app, &confirm, "/admin/users/resend-expired").await.text().await.unwrap();
     assert!(result.contains("2 of 2 done"), "{result}");
     assert!(!result.contains("late@x.io"), "{result}");
@@ -109,8 +114,9 @@ async fn resend_all_expired_skips_an_invitation_that_changed_after_confirming_an
     let app = admin_without_cooldown().await;
     for who in ["a@x.io", "b@x.io"] {
         app.invite(who, &[]).await;
-        app.exec(EXPIRE, who).await;
     }
+    app.clock.advance(Duration::days(7) + Duration::seconds(1));
+    assert_eq!(app.login("admin@example.com").await.status(), 303);
     let confirm = app.get_html("/admin/users/resend-expired").await;
     assert!(confirm.contains("Resend 2 invitations"));
     // Someone resends a@x.io by hand in the meantime.
@@ -135,7 +141,8 @@ async fn a_long_resend_all_expired_list_names_fifty_people_and_counts_the_rest()
     let (status, body) =
         app.api("POST", "/api/v1/invitations/batch", &key, Some(serde_json::json!({ "invitations": items }))).await;
     assert_eq!((status, body["created"].as_i64()), (200, Some(52)), "{body}");
-    app.exec("UPDATE invitations SET expires_at = created_at WHERE login_id LIKE $1", "%@many.io").await;
+    app.clock.advance(Duration::days(7) + Duration::seconds(1));
+    assert_eq!(app.login("admin@example.com").await.status(), 303);
     let confirm = app.get_html("/admin/users/resend-expired").await;
     assert!(confirm.contains("Resend 52 invitations"));
     assert_eq!(confirm.matches("<li data-login-id=").count(), 50);
@@ -245,11 +252,12 @@ async fn quota_of_two() -> (TestApp, DateTime<Utc>) {
     let mut form = settings(7, "days", 7, "days", "60");
     form.push(("invites_per_inviter_per_day", "2"));
     assert_eq!(app.post_form("/admin/settings", &form).await.status(), 303);
-    assert_eq!(app.invite("one@x.io", &[]).await.status(), 303);
-    assert_eq!(app.invite("two@x.io", &[]).await.status(), 303);
     // The oldest counted invitation was made 23 hours ago.
-    let oldest = Utc::now() - Duration::hours(23);
-    app.exec(with_time("UPDATE invitations SET created_at = '{t}' WHERE login_id = $1", oldest), "one@x.io").await;
+    let oldest = app.clock.now();
+    assert_eq!(app.invite("one@x.io", &[]).await.status(), 303);
+    app.clock.advance(Duration::hours(23));
+    assert_eq!(app.login("admin@example.com").await.status(), 303);
+    assert_eq!(app.invite("two@x.io", &[]).await.status(), 303);
     (app, oldest + Duration::hours(24))
 }
 
@@ -294,12 +302,11 @@ async fn over_the_quota_the_api_answers_429_with_retry_after_and_the_time_in_the
     app.post_form("/admin/settings", &form).await;
     let key = app.api_key("admin", None).await;
     let invite = |who: &str| serde_json::json!({ "login_id": who, "send": false });
+    // The key's invitation was made 23 hours ago: the next is possible in an hour.
+    let made = app.clock.now();
     let (status, _) = app.api("POST", "/api/v1/invitations", &key, Some(invite("one@x.io"))).await;
     assert_eq!(status, 201);
-    // The key's invitation was made 23 hours ago: the next is possible in an hour.
-    let made = Utc::now() - Duration::hours(23);
-    let sql = "UPDATE invitations SET created_at = '{t}' WHERE login_id = $1";
-    app.exec(with_time(sql, made), "one@x.io").await;
+    app.clock.advance(Duration::hours(23));
     let second = || {
         app.client
             .post(app.url("/api/v1/invitations"))
@@ -322,7 +329,7 @@ async fn over_the_quota_the_api_answers_429_with_retry_after_and_the_time_in_the
     // Once the quota frees up, retrying with the same Idempotency-Key (as a
     // client following Retry-After does) creates the invitation: the
     // refusal was not kept for that key.
-    app.exec(with_time(sql, Utc::now() - Duration::hours(25)), "one@x.io").await;
+    app.clock.advance(Duration::hours(2));
     let r = second().send().await.unwrap();
     assert_eq!(r.status(), 201);
     assert!(r.headers().get("idempotent-replayed").is_none());
