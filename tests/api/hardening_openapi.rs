@@ -39,7 +39,8 @@ async fn every_401_from_the_api_tells_the_client_to_use_a_bearer_token() {
         usher::service::api_keys::create(&app.state, &usher::store::audit::Actor::system(), &access, input)
             .await
             .unwrap();
-    app.exec("UPDATE api_keys SET expires_at = created_at WHERE name = $1", "soon expired").await;
+    // A day and a second later it has run out.
+    app.clock.advance(chrono::TimeDelta::days(1) + chrono::TimeDelta::seconds(1));
     assert_eq!(challenge(&app, Some(&format!("Bearer {expiring}"))).await, (401, invalid.clone()), "an expired key");
 
     let mut c = app.db().acquire().await.unwrap();
