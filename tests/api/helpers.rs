@@ -210,17 +210,6 @@ impl TestApp {
         self.post_form("/admin/invitations", &fields).await
     }
 
-    /// Run SQL against the test database (to move the clock for a row,
-    /// or read what the UI does not show).
-    pub async fn exec(&self, sql: &'static str, login_id: &str) {
-        let mut c = self.db().acquire().await.unwrap();
-        match c.conn() {
-            usher::store::Conn::Sqlite(c) => sqlx::query(sql).bind(login_id).execute(&mut *c).await.map(|_| ()),
-            usher::store::Conn::Postgres(c) => sqlx::query(sql).bind(login_id).execute(&mut *c).await.map(|_| ()),
-        }
-        .unwrap();
-    }
-
     pub async fn scalar(&self, sql: &'static str, arg: &str) -> String {
         let mut c = self.db().acquire().await.unwrap();
         match c.conn() {
