@@ -7,6 +7,7 @@ pub mod bulk;
 pub mod bulk_results;
 mod bulk_rows;
 pub mod catalog;
+pub mod delivery;
 pub mod events;
 pub mod invitations;
 pub mod invitee;

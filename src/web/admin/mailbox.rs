@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, http::StatusCode, web};
 use askama::Template;
 
 use super::parse_id;
-use crate::service::show_time;
+use crate::service::{delivery, show_time};
 use crate::state::AppState;
 use crate::store::{mailbox, outbox};
 use crate::web::{
@@ -109,12 +109,7 @@ pub async fn retry_message(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
-    let retried = {
-        let mut c = state.db.acquire().await?;
-        outbox::retry_now(&mut c.conn(), id, state.clock.now()).await?
-    };
-    if retried {
-        state.wake_outbox.notify_waiters();
+    if delivery::retry_now(&state, id).await? {
         guard::flash(&g.session, "success", "The message will be sent again now.");
     } else {
         guard::flash(&g.session, "error", "That message was already delivered.");
