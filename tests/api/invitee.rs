@@ -115,6 +115,39 @@ async fn declining_closes_the_invitation_for_good() {
     assert_eq!(app.post_form(&link, &register_form(PASSWORD)).await.status(), 410);
 }
 
+/// The users table row of `login_id`.
+fn row_of(html: &str, login_id: &str) -> String {
+    let start =
+        html.find(&format!("<tr data-login-id=\"{login_id}\"")).unwrap_or_else(|| panic!("no row for {login_id}"));
+    let end = start + html[start..].find("</tr>").expect("the row's end");
+    html[start..end].to_string()
+}
+
+#[tokio::test]
+async fn a_week_on_the_link_says_the_invitation_expired_and_the_users_table_says_so_too() {
+    let app = spawn_app().await;
+    // The default invitation lifetime is seven days.
+    let link = invited(&app, "week@example.com", &[]).await;
+    let invitee = spawn_client(&app);
+    app.clock.advance(TimeDelta::days(7) - TimeDelta::minutes(1));
+    assert_eq!(invitee.get(&link).await.status(), 200, "a minute before expiry the link works");
+
+    app.clock.advance(TimeDelta::minutes(2));
+    let r = invitee.get(&link).await;
+    assert_eq!(r.status(), 410);
+    assert!(r.text().await.unwrap().contains("This invitation has expired"));
+    // The admin's 12-hour session ran out in the meantime.
+    assert_eq!(app.get("/admin/users").await.status(), 303, "a week-old session is over");
+    assert_eq!(app.login("admin@example.com").await.status(), 303);
+    let row = row_of(&app.get_html("/admin/users").await, "week@example.com");
+    assert!(row.contains("invitation expired"), "read by the clock, before the sweeper: {row}");
+    usher::jobs::sweeper::pass(&app.state).await.unwrap();
+    let row = row_of(&app.get_html("/admin/users").await, "week@example.com");
+    assert!(row.contains("Invite expired"), "{row}");
+    let filtered = app.get_html("/admin/users?status=invite_expired").await;
+    assert!(row_of(&filtered, "week@example.com").contains("invitation expired"));
+}
+
 #[tokio::test]
 async fn an_invitation_past_its_expiry_is_dead_even_before_the_sweeper_runs() {
     let app = spawn_app().await;

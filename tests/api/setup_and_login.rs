@@ -92,6 +92,11 @@ async fn sign_in_is_rate_limited() {
             .as_u16();
     }
     assert_eq!(last, 429);
+    // A minute later the limit has let go: the answer is the ordinary one.
+    app.clock.advance(chrono::TimeDelta::minutes(1));
+    let r = app.post_form("/login", &[("email", "victim@example.com"), ("password", "guess-guess-guess")]).await;
+    assert_ne!(r.status(), 429);
+    assert!(r.text().await.unwrap().contains(accounts::BAD_LOGIN));
 }
 
 #[tokio::test]

@@ -94,9 +94,13 @@ fn attributes_rule(types: SchemaType) -> Object {
 }
 
 /// Names and external IDs as [`crate::domain::text::single_line`] keeps
-/// them: no control characters between the spaces around them (which are
-/// trimmed), at most [`crate::domain::person_name::MAX_CHARS`] characters.
-const PROFILE_TEXT: &str = r"^\s*[^\u0000-\u001f\u007f-\u009f]*\s*$";
+/// them: no control characters between the spaces around them, and at most
+/// [`crate::domain::person_name::MAX_CHARS`] characters once those spaces
+/// are trimmed. The count lives in the pattern, not in `maxLength`, which
+/// would count the spaces the server trims.
+fn profile_text_pattern() -> String {
+    format!(r"^\s*[^\u0000-\u001f\u007f-\u009f]{{0,{}}}\s*$", crate::domain::person_name::MAX_CHARS)
+}
 
 /// A name or external ID.
 pub fn profile_text() -> Object {
@@ -109,11 +113,7 @@ pub fn optional_profile_text() -> Object {
 }
 
 fn profile_rule(types: SchemaType) -> Object {
-    ObjectBuilder::new()
-        .schema_type(types)
-        .max_length(Some(crate::domain::person_name::MAX_CHARS))
-        .pattern(Some(PROFILE_TEXT))
-        .build()
+    ObjectBuilder::new().schema_type(types).pattern(Some(profile_text_pattern())).build()
 }
 
 /// A tenant's email-domain allow-list (left out or null: unchanged).
